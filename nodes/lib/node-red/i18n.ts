@@ -1,23 +1,8 @@
 import type { NodeAPI } from 'node-red';
+import { CodedError } from '../errors';
 
 /** Catalog namespace shared by all four nodes: errors and status texts live in the config node's catalog. */
 export const CATALOG = 'node-red-contrib-thingsboard-x509/tb-x509-config';
-
-/**
- * An error whose English text is final and whose `code` names a catalog entry
- * (`errors.<code>` in locales/<lang>/tb-x509-config.json) for other languages.
- * Library code throws these; it never needs Node-RED to do so.
- */
-export class CodedError extends Error {
-    constructor(
-        readonly code: string,
-        message: string,
-        readonly params: Record<string, string | number> = {},
-    ) {
-        super(message);
-        this.name = 'CodedError';
-    }
-}
 
 /**
  * Translates a catalog key. Falls back to `english` when the runtime has no
