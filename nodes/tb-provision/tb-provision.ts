@@ -1,11 +1,81 @@
-// STUB — replaced by the issue that owns this node.
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { findConfig } from '../lib/node-red/config-node';
+import { toUserError } from '../lib/node-red/i18n';
+import { renderStatus } from '../lib/node-red/status';
+import { CodedError } from '../lib/errors';
+import { fail, provisionStatusFor, STATUS } from '../lib/thingsboard/messages';
+import { provisionForMessage, toProvisionMethod, type ProvisionSettings } from '../lib/thingsboard/provision';
+import { toIfExists } from '../lib/thingsboard/provision-result';
+
+interface TbProvisionDef extends NodeDef {
+    config?: string;
+    method?: string;
+    deviceName?: string;
+    deviceNameType?: string;
+    deviceProfile?: string;
+    label?: string;
+    ifExists?: string;
+}
+
+interface TbProvisionCredentials {
+    provisionKey?: string;
+    provisionSecret?: string;
+}
+
+type ProvisionNode = Node<TbProvisionCredentials>;
 
 function register(RED: NodeAPI): void {
-    function Stub(this: Node, def: NodeDef): void {
+    function TbProvision(this: ProvisionNode, def: TbProvisionDef): void {
         RED.nodes.createNode(this, def);
+        const node = this;
+        const settings: ProvisionSettings = {
+            method: toProvisionMethod(def.method),
+            deviceProfile: def.deviceProfile?.trim() || undefined,
+            label: def.label?.trim() || undefined,
+            ifExists: toIfExists(def.ifExists),
+            provisionKey: node.credentials?.provisionKey,
+            provisionSecret: node.credentials?.provisionSecret,
+        };
+        const nameType = def.deviceNameType || 'msg';
+        const nameValue = def.deviceName ?? (nameType === 'msg' ? 'deviceName' : '');
+
+        const status = (fill: 'yellow' | 'green' | 'red', shape: 'ring' | 'dot', key: keyof typeof STATUS, params = {}) =>
+            node.status(renderStatus(RED, { fill, shape, key, english: STATUS[key], params }));
+
+        const deviceNameOf = (msg: NodeMessageInFlow): Promise<unknown> =>
+            new Promise((resolve, reject) => {
+                if (nameType === 'msg' && !nameValue) return resolve(undefined);
+                RED.util.evaluateNodeProperty(nameValue, nameType, node, msg, (err: Error | null, value: unknown) =>
+                    err ? reject(err) : resolve(value),
+                );
+            });
+
+        node.on('input', (msg: NodeMessageInFlow, send, done) => {
+            status('yellow', 'ring', 'provision-busy');
+            const run = async () => {
+                const config = findConfig(RED, def.config);
+                if (!config) throw fail('TB_NO_CONFIG');
+                return provisionForMessage(config.runtime, settings, msg, await deviceNameOf(msg));
+            };
+            run().then(
+                (result) => {
+                    status('green', 'dot', 'provision-done', { name: result.deviceName });
+                    const out = msg as NodeMessageInFlow & { deviceId?: string | null };
+                    out.payload = result;
+                    out.deviceId = result.deviceId;
+                    send(out);
+                    done();
+                },
+                (err: unknown) => {
+                    status('red', 'ring', provisionStatusFor(err instanceof CodedError ? err.code : undefined));
+                    done(toUserError(RED, err));
+                },
+            );
+        });
     }
-    RED.nodes.registerType('tb-provision', Stub as never);
+    RED.nodes.registerType('tb-provision', TbProvision as never, {
+        credentials: { provisionKey: { type: 'text' }, provisionSecret: { type: 'password' } } as never,
+    });
 }
 
 export = register;

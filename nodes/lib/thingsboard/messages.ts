@@ -1,9 +1,143 @@
 import { errorFactory, type MessageTable } from '../errors';
 
-/** Error texts of this area, by code (catalog key `errors.<code>`). */
-export const ERRORS = {} as const satisfies MessageTable;
+/**
+ * Error texts of this area, by code (catalog key `errors.<code>`).
+ * `__config__` is the tb-x509-config's label, `__address__` the server as host:port,
+ * `__operation__` the REST call ("POST /api/device/credentials"). No text ever carries a
+ * password, token, API key or private key: only names the user typed and ThingsBoard's
+ * own error message.
+ */
+export const ERRORS = {
+    TB_NO_CONFIG:
+        'tb-provision has no tb-x509-config, or its config node is not deployed: choose a config node and deploy.',
+    TB_REST_URL_MISSING:
+        'tb-x509-config "__config__" has no REST URL: set it (e.g. https://thingsboard.cloud) to provision devices with method rest.',
+    TB_REST_URL_INVALID:
+        'The REST URL "__url__" of tb-x509-config "__config__" is not an http:// or https:// URL.',
+    TB_MQTT_HOST_MISSING:
+        'tb-x509-config "__config__" has no MQTT host: set it to provision devices with method device-api.',
+    TB_NO_ACCOUNT:
+        'tb-x509-config "__config__" has no ThingsBoard account: enter a tenant username and password, or an API key, to provision devices over REST.',
+    TB_LOGIN_REJECTED:
+        'ThingsBoard rejected the login for __username__ (__reason__): check the username and password in tb-x509-config "__config__".',
+    TB_API_KEY_REJECTED:
+        'ThingsBoard rejected the API key of tb-x509-config "__config__" (__reason__): check that the key exists, is enabled and has not expired.',
+    TB_SESSION_REJECTED:
+        'ThingsBoard did not accept the session of tb-x509-config "__config__" for __operation__ even after logging in again (__reason__).',
+    TB_PERMISSION_DENIED:
+        'ThingsBoard denied __operation__ (HTTP 403: __reason__): provisioning needs a tenant administrator account (or its API key) in tb-x509-config "__config__".',
+    TB_RATE_LIMITED:
+        'ThingsBoard still answered "too many requests" (HTTP 429: __reason__) to __operation__ after __attempts__ attempts: slow the flow down or try again later.',
+    TB_HTTP_ERROR: 'ThingsBoard answered __operation__ with HTTP __status__: __reason__',
+    TB_UNEXPECTED_RESPONSE:
+        'ThingsBoard answered __operation__ with something unexpected (__reason__): is __address__ a ThingsBoard server?',
+    TB_HOST_NOT_FOUND:
+        'Cannot reach ThingsBoard at __address__: the host name was not found. Check the address in tb-x509-config "__config__".',
+    TB_CONNECTION_REFUSED:
+        'Cannot reach ThingsBoard at __address__: the connection was refused (nothing listens there). Check the address in tb-x509-config "__config__" and that the server is running.',
+    TB_HOST_UNREACHABLE:
+        'Cannot reach ThingsBoard at __address__: the host or network is unreachable. Check the address in tb-x509-config "__config__" and the network.',
+    TB_TIMEOUT:
+        'ThingsBoard at __address__ did not answer within __seconds__ s. Check the address in tb-x509-config "__config__" and that the server is up.',
+    TB_CONNECTION_FAILED:
+        'The connection to ThingsBoard at __address__ failed (__reason__). Check the address in tb-x509-config "__config__".',
+    TB_SERVER_CERT_UNTRUSTED:
+        'The certificate of ThingsBoard at __address__ is not trusted (__reason__): put the server\'s CA chain into the CA of tb-x509-config "__config__".',
+    TB_SERVER_CERT_NAME_MISMATCH:
+        'The certificate of ThingsBoard at __address__ was not issued for that host name (__reason__): use the host name in the certificate, or set the server name in tb-x509-config "__config__".',
+    TB_SERVER_CERT_EXPIRED:
+        'The certificate of ThingsBoard at __address__ has expired or is not valid yet (__reason__): renew the server certificate or check the clock of this machine.',
+    TB_NO_CERTIFICATE:
+        'No certificate to provision: put one in msg.payload.certificate or msg.certificate, or give tb-x509-config "__config__" an identity (certificate and key, or run x509-generate with it).',
+    TB_CERT_INVALID:
+        'The certificate in __source__ is not a usable PEM certificate (__reason__); nothing was sent to ThingsBoard.',
+    TB_NO_DEVICE_NAME:
+        'No device name: the device name of tb-provision (default msg.deviceName) is empty and the certificate has no common name (CN).',
+    TB_CERT_ASSIGNED_ELSEWHERE:
+        'ThingsBoard did not register the certificate for device "__device__": it is already assigned to another device. Every device needs its own certificate: generate a new one for "__device__".',
+    TB_DEVICE_PROFILE_UNKNOWN:
+        'Device profile "__profile__" does not exist in ThingsBoard, so device "__device__" was not created: create the profile first or correct the device profile of tb-provision.',
+    TB_DEVICE_EXISTS:
+        'Device "__device__" already exists in ThingsBoard and tb-provision is set to fail when the device exists: nothing was changed.',
+    TB_CREDENTIALS_ID_MISMATCH:
+        'ThingsBoard stored credentials for device "__device__" that do not match the certificate (credentials id __actual__, expected __expected__), so the device could not connect with it. Provision it again; if this repeats, something between Node-RED and ThingsBoard alters the request.',
+    TB_PROVISION_SECRET_MISSING:
+        'Method device-api needs the provision key and provision secret of a ThingsBoard device profile: enter both in tb-provision.',
+    TB_PROVISION_NOT_FOUND:
+        'ThingsBoard found no device profile for the provision key and secret of tb-provision (NOT_FOUND: __reason__): check both, and that provisioning is enabled in that profile.',
+    TB_PROVISION_FAILURE:
+        'ThingsBoard refused to provision "__device__" (FAILURE: __reason__): the device may already exist or the certificate may be in use by another device.',
+    TB_PROVISION_TIMEOUT:
+        'ThingsBoard at __address__ did not answer the provisioning request for "__device__" within __seconds__ s.',
+    TB_PROVISION_CONNECT_REFUSED:
+        'ThingsBoard at __address__ refused the provisioning connection (CONNACK __code__).',
+    TB_PROVISION_CLOSED:
+        'ThingsBoard at __address__ closed the provisioning connection before answering for "__device__": check the provision key and secret and that the port is ThingsBoard\'s MQTT TLS port.',
+    TB_PROVISION_BAD_RESPONSE:
+        'ThingsBoard at __address__ sent an unreadable provisioning response for "__device__" (__reason__).',
+} as const satisfies MessageTable;
 
-/** Status texts of this area, by key (catalog key `status.<key>`). */
-export const STATUS = {} as const satisfies MessageTable;
+export type ThingsBoardErrorCode = keyof typeof ERRORS;
+
+/** Status texts of this area, by key (catalog key `status.<key>`). Short: they sit under a node. */
+export const STATUS = {
+    'provision-busy': 'provisioning…',
+    'provision-done': 'provisioned __name__',
+    'provision-failed': 'failed',
+    'provision-config': 'config incomplete',
+    'provision-login': 'login rejected',
+    'provision-denied': 'permission denied',
+    'provision-rate': 'rate limited',
+    'provision-unreachable': 'server unreachable',
+    'provision-untrusted': 'server not trusted',
+    'provision-bad-cert': 'invalid certificate',
+    'provision-cert-in-use': 'certificate in use',
+    'provision-profile': 'unknown profile',
+    'provision-exists': 'device exists',
+    'provision-refused': 'provisioning refused',
+    'provision-timeout': 'no answer',
+} as const satisfies MessageTable;
+
+export type ProvisionStatusKey = keyof typeof STATUS;
+
+const STATUS_BY_ERROR: Partial<Record<ThingsBoardErrorCode, ProvisionStatusKey>> = {
+    TB_NO_CONFIG: 'provision-config',
+    TB_REST_URL_MISSING: 'provision-config',
+    TB_REST_URL_INVALID: 'provision-config',
+    TB_MQTT_HOST_MISSING: 'provision-config',
+    TB_NO_ACCOUNT: 'provision-config',
+    TB_PROVISION_SECRET_MISSING: 'provision-config',
+    TB_LOGIN_REJECTED: 'provision-login',
+    TB_API_KEY_REJECTED: 'provision-login',
+    TB_SESSION_REJECTED: 'provision-login',
+    TB_PERMISSION_DENIED: 'provision-denied',
+    TB_RATE_LIMITED: 'provision-rate',
+    TB_HOST_NOT_FOUND: 'provision-unreachable',
+    TB_CONNECTION_REFUSED: 'provision-unreachable',
+    TB_HOST_UNREACHABLE: 'provision-unreachable',
+    TB_TIMEOUT: 'provision-unreachable',
+    TB_CONNECTION_FAILED: 'provision-unreachable',
+    TB_SERVER_CERT_UNTRUSTED: 'provision-untrusted',
+    TB_SERVER_CERT_NAME_MISMATCH: 'provision-untrusted',
+    TB_SERVER_CERT_EXPIRED: 'provision-untrusted',
+    TB_NO_CERTIFICATE: 'provision-bad-cert',
+    TB_CERT_INVALID: 'provision-bad-cert',
+    TB_CERT_ASSIGNED_ELSEWHERE: 'provision-cert-in-use',
+    TB_DEVICE_PROFILE_UNKNOWN: 'provision-profile',
+    TB_DEVICE_EXISTS: 'provision-exists',
+    TB_PROVISION_NOT_FOUND: 'provision-refused',
+    TB_PROVISION_FAILURE: 'provision-refused',
+    TB_PROVISION_CONNECT_REFUSED: 'provision-refused',
+    TB_PROVISION_CLOSED: 'provision-refused',
+    TB_PROVISION_TIMEOUT: 'provision-timeout',
+};
+
+/** The short status shown under tb-provision for an error code (any area). */
+export function provisionStatusFor(code: string | undefined): ProvisionStatusKey {
+    if (code && STATUS_BY_ERROR[code as ThingsBoardErrorCode]) return STATUS_BY_ERROR[code as ThingsBoardErrorCode]!;
+    // the pki area's certificate errors (unreadable, not PEM, …)
+    if (code?.startsWith('CERT_')) return 'provision-bad-cert';
+    return 'provision-failed';
+}
 
 export const fail = errorFactory(ERRORS);
