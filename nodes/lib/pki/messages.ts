@@ -57,6 +57,8 @@ export const ERRORS = {
         'RSA key size "__bits__" is not supported: use 2048, 3072 or 4096.',
     CURVE_UNSUPPORTED:
         'EC curve "__curve__" is not supported: use P-256 or P-384.',
+    GENERATE_CONFIG_MISSING:
+        'The tb-x509-config chosen in this x509-generate node is not deployed (or was deleted). Choose a config and deploy, or clear the field to generate without storing.',
     GENERATION_FAILED:
         'Generating the __keyType__ key and certificate for "__commonName__" failed (__reason__).',
 } as const satisfies MessageTable;
