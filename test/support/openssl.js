@@ -1,0 +1,88 @@
+'use strict';
+// The real openssl CLI as an independent judge of key material, plus temp-dir helpers.
+const { execFile } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+/** Runs openssl; resolves { stdout, stderr }, rejects with stderr in the message. `input` is fed to stdin. */
+function openssl(args, { input, cwd, encoding = 'utf8' } = {}) {
+    return new Promise((resolve, reject) => {
+        const child = execFile('openssl', args, { cwd, encoding, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+            if (err) {
+                err.message = `openssl ${args.join(' ')} failed: ${stderr || err.message}`;
+                reject(err);
+            } else {
+                resolve({ stdout, stderr });
+            }
+        });
+        if (input !== undefined) child.stdin.end(input);
+    });
+}
+
+async function tempDir(prefix = 'tb-x509-test-') {
+    return fs.promises.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+async function removeDir(dir) {
+    if (dir) await fs.promises.rm(dir, { recursive: true, force: true });
+}
+
+/** Writes `files` ({ name: text }) into `dir`, returns their paths by name. */
+function writeFiles(dir, files) {
+    const paths = {};
+    for (const [name, text] of Object.entries(files)) {
+        paths[name] = path.join(dir, name);
+        fs.writeFileSync(paths[name], text);
+    }
+    return paths;
+}
+
+/**
+ * An openssl-made identity in `dir`: `<name>.key` (PKCS#8, unencrypted) and a self-signed
+ * `<name>.crt`. keyType 'ec' (P-256) or 'rsa' (2048).
+ */
+async function makeIdentity(dir, name, { keyType = 'ec', commonName = name, days = 30 } = {}) {
+    const key = path.join(dir, `${name}.key`);
+    const crt = path.join(dir, `${name}.crt`);
+    const newkey = keyType === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
+    await openssl(['req', '-x509', ...newkey, '-nodes', '-subj', `/CN=${commonName}`, '-days', String(days), '-keyout', key, '-out', crt]);
+    return { key, crt, keyPem: fs.readFileSync(key, 'utf8'), certPem: fs.readFileSync(crt, 'utf8') };
+}
+
+/** Text of a key in another format: 'pkcs1' (RSA) / 'sec1' (EC) traditional, or encrypted variants. */
+async function convertKey(keyFile, format, { passphrase, keyType = 'ec' } = {}) {
+    switch (format) {
+        case 'traditional': // PKCS#1 for RSA, SEC1 for EC
+            return (await openssl([keyType === 'ec' ? 'ec' : 'rsa', '-in', keyFile, ...(keyType === 'rsa' ? ['-traditional'] : [])])).stdout;
+        case 'pkcs8-encrypted':
+            return (await openssl(['pkcs8', '-topk8', '-in', keyFile, '-v2', 'aes-256-cbc', '-passout', `pass:${passphrase}`])).stdout;
+        case 'legacy-encrypted': // Proc-Type: 4,ENCRYPTED
+            return (
+                await openssl([keyType === 'ec' ? 'ec' : 'rsa', '-in', keyFile, '-aes256', '-passout', `pass:${passphrase}`, ...(keyType === 'rsa' ? ['-traditional'] : [])])
+            ).stdout;
+        default:
+            throw new Error(`unknown key format ${format}`);
+    }
+}
+
+/** base64 of a PKCS#12 bundle made by `openssl pkcs12 -export` (extra args e.g. ['-legacy']). */
+async function makePkcs12(keyFile, certFile, password, extra = [], chainFile) {
+    const args = ['pkcs12', '-export', '-inkey', keyFile, '-in', certFile, '-passout', `pass:${password}`, ...extra];
+    if (chainFile) args.push('-certfile', chainFile);
+    const { stdout } = await openssl(args, { encoding: 'buffer' });
+    return stdout.toString('base64');
+}
+
+/** Does this openssl support `pkcs12 -legacy`? (OpenSSL 3 with the legacy provider) */
+async function supportsLegacyPkcs12(dir) {
+    try {
+        const id = await makeIdentity(dir, 'legacy-probe');
+        await makePkcs12(id.key, id.crt, 'x', ['-legacy']);
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+module.exports = { openssl, tempDir, removeDir, writeFiles, makeIdentity, convertKey, makePkcs12, supportsLegacyPkcs12 };
