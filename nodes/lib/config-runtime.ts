@@ -27,7 +27,7 @@ export class ConfigRuntime extends EventEmitter {
 
     /** The shared MQTT connection, created on first use. */
     connection(): SharedConnection {
-        this.connectionInstance ??= new SharedConnection(this.settings, this.identity);
+        this.connectionInstance ??= new SharedConnection(this.settings, this.identity, { configId: this.id });
         return this.connectionInstance;
     }
 

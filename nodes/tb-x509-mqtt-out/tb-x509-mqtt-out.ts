@@ -1,11 +1,115 @@
-// STUB — replaced by the issue that owns this node.
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import { toNumber } from '../lib/config-settings';
+import type { CodedError } from '../lib/errors';
+import { connectionStatus } from '../lib/mqtt/connection-status';
+import { fail, STATUS } from '../lib/mqtt/messages';
+import type { ConnectionState, SharedConnection } from '../lib/mqtt/shared-connection';
+import { findConfig } from '../lib/node-red/config-node';
+import { toUserError, translate, userMessage } from '../lib/node-red/i18n';
+import { renderStatus } from '../lib/node-red/status';
+import { encodePublish, resolveTarget, type PublishTarget } from '../lib/thingsboard/telemetry-payload';
+
+interface MqttOutDef extends NodeDef {
+    config?: string;
+    target?: string;
+    qos?: number | string;
+    key?: string;
+    queueSize?: number | string;
+}
+
+interface OutMessage extends NodeMessage {
+    timestamp?: unknown;
+}
+
+const DEFAULT_QUEUE_SIZE = 1000;
+/** The size check assumes MQTT 5, whose PUBLISH is one byte longer than 3.1.1's. */
+const SIZE_CHECK_PROTOCOL = 5;
 
 function register(RED: NodeAPI): void {
-    function Stub(this: Node, def: NodeDef): void {
+    function TbX509MqttOut(this: Node, def: MqttOutDef): void {
         RED.nodes.createNode(this, def);
+        const node = this;
+        const target = def.target || 'telemetry';
+        const qos: 0 | 1 = toNumber(def.qos, 1) === 0 ? 0 : 1;
+        const key = def.key?.trim() || undefined;
+        const queueSize = Math.max(1, Math.floor(toNumber(def.queueSize, DEFAULT_QUEUE_SIZE)));
+        const config = findConfig(RED, def.config);
+
+        // A fixed target resolves once; a bad one is reported at every msg (and now).
+        let fixedTarget: PublishTarget | undefined;
+        let targetError: unknown;
+        if (target !== 'msg') {
+            try {
+                fixedTarget = resolveTarget(target, undefined);
+            } catch (err) {
+                targetError = err;
+                node.error(userMessage(RED, err));
+            }
+        }
+
+        if (!config) {
+            node.status(renderStatus(RED, { fill: 'red', shape: 'ring', key: 'mqtt-no-config', english: STATUS['mqtt-no-config'] }));
+            node.error(userMessage(RED, fail('MQTT_NO_CONFIG')));
+            node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
+                done(toUserError(RED, fail('MQTT_NO_CONFIG')));
+            });
+            return;
+        }
+
+        const connection: SharedConnection = config.runtime.connection();
+        let lastStatus = '';
+        connection.register(node.id, {
+            onState(state: ConnectionState) {
+                const status = connectionStatus(state);
+                const params = { ...status.params };
+                if (status.reasonKey) params.reason = translate(RED, `status.${status.reasonKey}`, STATUS[status.reasonKey]);
+                const rendered = renderStatus(RED, { ...status, params });
+                const signature = `${rendered.fill}|${rendered.shape}|${rendered.text}`;
+                if (signature === lastStatus) return;
+                lastStatus = signature;
+                node.status(rendered);
+            },
+            onWarning(warning: CodedError) {
+                node.warn(userMessage(RED, warning));
+            },
+        });
+
+        node.on('input', (rawMsg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
+            const msg = rawMsg as OutMessage;
+            let topic: string;
+            let body: string | Buffer;
+            try {
+                if (targetError) throw targetError;
+                const resolved = fixedTarget ?? resolveTarget(target, msg.topic);
+                ({ topic, body } = encodePublish(
+                    { payload: msg.payload, key, timestamp: msg.timestamp },
+                    resolved,
+                    qos,
+                    SIZE_CHECK_PROTOCOL,
+                ));
+            } catch (err) {
+                done(toUserError(RED, err));
+                return;
+            }
+            connection.publish(node.id, { topic, body, qos, queueSize }, (err) => {
+                if (err) done(toUserError(RED, err));
+                else done();
+            });
+        });
+
+        node.on('close', (removed: boolean, done: () => void) => {
+            connection.deregister(node.id, removed).then(
+                (dropped) => {
+                    if (dropped > 0) {
+                        node.warn(userMessage(RED, fail('MQTT_DROPPED_ON_CLOSE', { count: dropped, server: connection.server })));
+                    }
+                    done();
+                },
+                () => done(),
+            );
+        });
     }
-    RED.nodes.registerType('tb-x509-mqtt-out', Stub as never);
+    RED.nodes.registerType('tb-x509-mqtt-out', TbX509MqttOut as never);
 }
 
 export = register;

@@ -1,9 +1,113 @@
 import { errorFactory, type MessageTable } from '../errors';
 
-/** Error texts of this area, by code (catalog key `errors.<code>`). */
-export const ERRORS = {} as const satisfies MessageTable;
+/**
+ * Error texts of the MQTT area (publishing rules, topics, the shared connection), by code
+ * (catalog key `errors.<code>`). `__config__` is a config node's label, `__server__` is
+ * host:port. No text takes key material, passphrases or passwords as a parameter.
+ */
+export const ERRORS = {
+    // --- msg.payload rules (nothing is sent when one of these is raised)
+    PAYLOAD_MISSING:
+        'msg.payload is empty: nothing to publish. Send an object such as {"temperature": 25}.',
+    PAYLOAD_BARE_VALUE:
+        'msg.payload is a bare __type__, but ThingsBoard needs an object such as {"temperature": 25}. Set the node\'s Key property to publish it as {"<key>": value}.',
+    PAYLOAD_NOT_JSON:
+        'msg.payload is text that is not JSON (__reason__), but ThingsBoard needs an object such as {"temperature": 25}. Set the node\'s Key property to publish the text as one value.',
+    PAYLOAD_NOT_FINITE:
+        'msg.payload is __value__, which JSON cannot carry (ThingsBoard would receive null and drop it). Send a finite number.',
+    PAYLOAD_NOT_SERIALISABLE:
+        'msg.payload cannot be turned into JSON (__reason__). Remove circular references and BigInt values from the payload.',
+    PAYLOAD_WRONG_TYPE:
+        '__what__ needs __expected__, but msg.payload is __actual__.',
+    PAYLOAD_EMPTY_ARRAY: 'msg.payload is an empty array: nothing to publish.',
+    PAYLOAD_ARRAY_ELEMENT:
+        'Element __index__ of the msg.payload array is __actual__, but each telemetry entry must be an object such as {"temperature": 25} or {"ts": 1700000000000, "values": {"temperature": 25}}.',
+    PAYLOAD_TOO_LARGE:
+        'The message would be __size__ bytes on the wire (topic and MQTT header included), more than the __limit__ bytes ThingsBoard accepts in one message (it would close the connection). Split the payload into smaller messages.',
+    GATEWAY_TELEMETRY_SHAPE:
+        'Gateway telemetry needs device names mapped to arrays, e.g. {"Device A": [{"temperature": 25}]}, but __problem__.',
+    GATEWAY_ATTRIBUTES_SHAPE:
+        'Gateway attributes need device names mapped to objects, e.g. {"Device A": {"firmware": "1.2"}}, but __problem__.',
+    GATEWAY_DEVICE_MISSING:
+        'Topic __topic__ needs a payload naming the device, e.g. {"device": "Device A"}, but msg.payload has no "device" text.',
+    TIMESTAMP_INVALID:
+        'msg.timestamp must be milliseconds since 1970 (a number) or a Date, but it is __actual__.',
+    TIMESTAMP_WITH_ARRAY:
+        'msg.timestamp is set but msg.payload is an array: one timestamp applies to one object. Send an object, or put "ts" into each entry ({"ts": …, "values": {…}}) and remove msg.timestamp.',
+    TIMESTAMP_TWICE:
+        'msg.timestamp is set but msg.payload already has "ts" and "values". Remove one of the two timestamps.',
+    TIMESTAMP_NOT_SUPPORTED:
+        'msg.timestamp is set, but ThingsBoard takes no timestamp on __topic__. Remove msg.timestamp, or use target telemetry.',
+    // --- topics
+    TARGET_UNKNOWN:
+        'Unknown target "__target__": choose telemetry, attributes, gateway-telemetry, gateway-attributes or msg (msg.topic).',
+    TOPIC_MISSING:
+        'The node\'s target is msg.topic, but msg.topic is empty. Set it to a ThingsBoard topic such as v1/devices/me/telemetry.',
+    TOPIC_NOT_SERVED:
+        'ThingsBoard does not serve the topic "__topic__" for devices: it would acknowledge the message and drop it. Use a ThingsBoard topic such as v1/devices/me/telemetry, v1/devices/me/attributes, v1/devices/me/rpc/response/<id> or v1/gateway/telemetry.',
+    TOPIC_PROTOBUF:
+        'Topic "__topic__" expects protobuf, but this node publishes JSON. Use __alternative__ instead.',
+    TOPIC_PROVISION:
+        'Topic "__topic__" belongs to ThingsBoard\'s provisioning sessions, not to a device\'s connection. Use the tb-provision node to provision devices.',
+    // --- node and queue
+    MQTT_NO_CONFIG:
+        'No ThingsBoard config is selected, or it is not deployed. Open the node and choose a tb-x509-config.',
+    MQTT_QUEUE_FULL:
+        'Not sent: __count__ messages already wait for the connection to __server__ (queue size __size__). Check the connection, or raise the node\'s Queue size.',
+    MQTT_CLOSED:
+        'Not delivered: the connection to __server__ was closed (flow stopped or redeployed) before the server acknowledged the message.',
+    MQTT_DROPPED_ON_CLOSE:
+        '__count__ message(s) were not sent: the node stopped while they waited for the connection to __server__.',
+    // --- connection failures (queued and new messages fail with these while they last)
+    MQTT_CERT_REJECTED:
+        '__server__ refused the device certificate of config "__config__" (CN "__commonName__"; __detail__). Register the certificate as the device\'s X.509 credentials (tb-provision, or Device → Manage credentials in ThingsBoard), and check that it has not expired.',
+    MQTT_SERVER_UNTRUSTED:
+        'The server certificate of __server__ is not trusted (__detail__). Put the server\'s CA chain (e.g. ca-root.pem) into the CA field of config "__config__", and check that __host__ is the right server.',
+    MQTT_HOST_MISMATCH:
+        'The server certificate of __server__ is not issued for the name "__host__" (__detail__). Use the host name the certificate names, or set "Server name" in config "__config__".',
+    MQTT_HOST_NOT_FOUND:
+        'Host "__host__" of config "__config__" was not found (DNS: __detail__). Check the Host field.',
+    MQTT_NO_IDENTITY:
+        'Config "__config__" has no device identity: add the device certificate and private key, or generate one with x509-generate.',
+    MQTT_IDENTITY_UNUSABLE: 'The device identity of config "__config__" cannot be used: __detail__',
+    MQTT_IDENTITY_IN_USE:
+        'Config "__config__" does not connect: config "__other__" already connects with the same device certificate (CN "__commonName__"), and ThingsBoard allows one session per device, so the two would keep disconnecting each other. Give each config its own certificate.',
+    MQTT_PUBLISH_REFUSED:
+        'The server refused the message on __topic__: __reason__ (reason code __code__).',
+    // --- warnings (node.warn)
+    MQTT_IDENTITY_SHARED:
+        'Configs "__config__" and "__other__" hold the same device certificate (CN "__commonName__"). ThingsBoard allows one session per device: only "__config__" connects. Give each config its own certificate.',
+    MQTT_CERT_EXPIRED:
+        'The device certificate of config "__config__" (CN "__commonName__") expired on __date__: ThingsBoard will refuse the connection. Generate or install a new certificate.',
+    MQTT_CERT_NOT_YET_VALID:
+        'The device certificate of config "__config__" (CN "__commonName__") is valid only from __date__: ThingsBoard will refuse the connection until then. Check this machine\'s clock.',
+    MQTT_SESSION_TAKEN_OVER:
+        'Another client connected to __server__ with the device certificate of config "__config__" (CN "__commonName__") and took over its session (ThingsBoard allows one session per device). Make sure no other program uses this certificate.',
+} as const satisfies MessageTable;
 
-/** Status texts of this area, by key (catalog key `status.<key>`). */
-export const STATUS = {} as const satisfies MessageTable;
+/** Status texts of this area, by key (catalog key `status.<key>`). Keep them short. */
+export const STATUS = {
+    'mqtt-connected': 'connected',
+    'mqtt-connecting': 'connecting',
+    'mqtt-queued': 'queued __count__',
+    'mqtt-queued-reason': 'queued __count__ (__reason__)',
+    'mqtt-no-config': 'no config',
+    'mqtt-cert-rejected': 'certificate rejected by server',
+    'mqtt-server-untrusted': 'server certificate not trusted',
+    'mqtt-host-mismatch': 'host name mismatch',
+    'mqtt-host-not-found': 'host not found',
+    'mqtt-no-identity': 'no device identity',
+    'mqtt-identity-unusable': 'device identity unusable',
+    'mqtt-identity-in-use': 'certificate used by "__other__"',
+    'mqtt-connection-refused': 'connection refused',
+    'mqtt-connection-lost': 'connection lost',
+    'mqtt-timeout': 'connection timed out',
+    'mqtt-unreachable': 'network unreachable',
+    'mqtt-server-unavailable': 'server unavailable',
+    'mqtt-session-taken-over': 'session taken over',
+    'mqtt-disconnected': 'disconnected',
+} as const satisfies MessageTable;
+
+export type MqttStatusKey = keyof typeof STATUS;
 
 export const fail = errorFactory(ERRORS);

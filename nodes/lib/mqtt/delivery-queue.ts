@@ -1,0 +1,104 @@
+/**
+ * Every message the connection has accepted and not yet seen delivered, in order of first
+ * arrival. An entry is either waiting (not written on the current connection) or in flight
+ * (written, acknowledgement pending). When a connection breaks, its in-flight entries wait
+ * again, ahead of newer ones, so a reconnect sends everything in the original order.
+ */
+export type DeliveryCallback = (err?: Error) => void;
+
+export interface DeliveryEntry {
+    readonly userId: string;
+    readonly topic: string;
+    readonly body: string | Buffer;
+    readonly qos: 0 | 1;
+    readonly callback: DeliveryCallback;
+    /** connection generation that the entry was last written on; 0 = waiting */
+    sentOn: number;
+    settled: boolean;
+}
+
+export class DeliveryQueue {
+    private entries: DeliveryEntry[] = [];
+    private head = 0;
+    private unsettled = 0;
+    private readonly perUser = new Map<string, number>();
+
+    /** Messages accepted and not yet delivered or failed. */
+    get size(): number {
+        return this.unsettled;
+    }
+
+    countFor(userId: string): number {
+        return this.perUser.get(userId) ?? 0;
+    }
+
+    add(entry: Omit<DeliveryEntry, 'sentOn' | 'settled'>): DeliveryEntry {
+        const full: DeliveryEntry = { ...entry, sentOn: 0, settled: false };
+        this.entries.push(full);
+        this.unsettled++;
+        this.perUser.set(entry.userId, this.countFor(entry.userId) + 1);
+        return full;
+    }
+
+    /** Marks the entry done and tells its sender; false when it was settled already. */
+    settle(entry: DeliveryEntry, err?: Error): boolean {
+        if (entry.settled) return false;
+        entry.settled = true;
+        this.unsettled--;
+        const left = this.countFor(entry.userId) - 1;
+        if (left > 0) this.perUser.set(entry.userId, left);
+        else this.perUser.delete(entry.userId);
+        this.compact();
+        try {
+            entry.callback(err);
+        } catch {
+            // a sender's callback must never break delivery of the others
+        }
+        return true;
+    }
+
+    /** Unsettled entries in order of first arrival. */
+    *pending(): IterableIterator<DeliveryEntry> {
+        for (let i = this.head; i < this.entries.length; i++) {
+            const entry = this.entries[i];
+            if (!entry.settled) yield entry;
+        }
+    }
+
+    /** After a connection broke: its in-flight entries wait again. */
+    requeueInFlight(): void {
+        for (const entry of this.pending()) entry.sentOn = 0;
+    }
+
+    /** Fails every unsettled entry with `err` (a permanent failure, or the end). */
+    failAll(err: Error): void {
+        for (const entry of [...this.pending()]) this.settle(entry, err);
+    }
+
+    /** Drops the entries of a user that went away, without calling them; returns how many. */
+    dropUser(userId: string, onlyWaiting: boolean): number {
+        let dropped = 0;
+        for (const entry of this.pending()) {
+            if (entry.userId !== userId || (onlyWaiting && entry.sentOn !== 0)) continue;
+            entry.settled = true;
+            this.unsettled--;
+            dropped++;
+        }
+        const left = this.countFor(userId) - dropped;
+        if (left > 0) this.perUser.set(userId, left);
+        else this.perUser.delete(userId);
+        this.compact();
+        return dropped;
+    }
+
+    private compact(): void {
+        while (this.head < this.entries.length && this.entries[this.head].settled) this.head++;
+        if (this.head === this.entries.length) {
+            this.entries = [];
+            this.head = 0;
+        } else if (this.head > 1024 && this.head * 2 > this.entries.length) {
+            this.entries = this.entries.slice(this.head);
+            this.head = 0;
+        }
+    }
+}
