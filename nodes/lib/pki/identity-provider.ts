@@ -234,11 +234,12 @@ export class IdentityProvider extends EventEmitter {
         if (kind) throw fail('INSTALL_REFUSED', { config, kind });
         const dir = this.settings.keyStoreDir;
         const paths = keyStorePaths(dir);
+        const source = 'the identity to install';
         const loaded = assembleIdentity(
             'keystore',
-            parseCertificates(generated.certPem, 'the generated certificate'),
-            loadPrivateKey(generated.keyPem, undefined, { source: 'the generated key', config }),
-            { certSource: 'the generated certificate', keySource: 'the generated key' },
+            parseCertificates(generated.certPem, source),
+            loadPrivateKey(generated.keyPem, undefined, { source, config }),
+            { certSource: source, keySource: source },
         );
         await writeKeyStore(dir, { keyPem: loaded.keyPem, certPem: loaded.certPem }, config);
         this.identityCache = { value: loaded, files: [paths.key, paths.cert], stamp: await fileStamp([paths.key, paths.cert]) };
