@@ -13,6 +13,8 @@ export interface DemoUserDirOptions {
     server: ServerEndpoints;
     caPem: string;
     tenant: { username: string; password: string };
+    /** Example flows (file names in examples/ without .json) for a new user dir; default DEMO_EXAMPLES. */
+    examples?: string[];
 }
 
 /**
@@ -36,7 +38,7 @@ export function prepareUserDir(opts: DemoUserDirOptions): { flowFile: string; co
     const flowFile = path.join(userDir, 'flows.json');
     const flow = fs.existsSync(flowFile)
         ? readFlowFile(flowFile)
-        : combineExamples(path.join(packageRoot, 'examples'), DEMO_EXAMPLES);
+        : combineExamples(path.join(packageRoot, 'examples'), opts.examples ?? DEMO_EXAMPLES);
     const configIds = pointConfigsAt(flow, opts.server);
     fs.writeFileSync(flowFile, JSON.stringify(flow, null, 4));
 
