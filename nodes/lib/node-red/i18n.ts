@@ -1,5 +1,5 @@
 import type { NodeAPI } from 'node-red';
-import { CodedError } from '../errors';
+import { CodedError, interpolate } from '../errors';
 
 /** Catalog namespace shared by all four nodes: errors and status texts live in the config node's catalog. */
 export const CATALOG = 'node-red-contrib-thingsboard-x509/tb-x509-config';
@@ -19,9 +19,10 @@ export function translate(
     try {
         text = RED._(fullKey, params);
     } catch {
-        return english;
+        return interpolate(english, params);
     }
-    if (typeof text !== 'string' || text === '' || text === fullKey || text === key) return english;
+    // English templates carry `__name__` placeholders: fill them when falling back.
+    if (typeof text !== 'string' || text === '' || text === fullKey || text === key) return interpolate(english, params);
     return text;
 }
 
