@@ -1,0 +1,113 @@
+'use strict';
+// Each example flow, imported as a user would, against tbsim: the device exists, telemetry arrives.
+const assert = require('assert');
+const crypto = require('crypto');
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { startTbsim, deployExamples, waitFor, credentialsIdOf, rest } = require('./support');
+
+const CONFIG_ID = 'a1b2c3d4e5f60718'; // the tb-x509-config shared by examples 1 and 2
+const GATEWAY_CONFIG_ID = 'c3d4e5f607182930';
+
+function assertNoErrorsLogged(deployment) {
+    const errors = deployment.output().split('\n').filter((line) => /\[error\]/.test(line));
+    assert.deepStrictEqual(errors, []);
+}
+
+describe('example flows against tbsim', function () {
+    this.timeout(90000);
+    let tbsim;
+    let deployment;
+
+    before(async () => {
+        tbsim = await startTbsim({ restPort: 0, mqttPort: 0 });
+    });
+    afterEach(async () => {
+        if (deployment) await deployment.stop();
+        deployment = undefined;
+    });
+    after(async () => {
+        if (tbsim) await tbsim.stop();
+    });
+
+    it('"1 Onboard a device" registers sensor-1 with the certificate it keeps in the config key store, and reuses it after a restart', async function () {
+        deployment = await deployExamples(tbsim, ['1 Onboard a device']);
+        const device = await waitFor('sensor-1 in tbsim', () => {
+            const d = tbsim.findDeviceByName('sensor-1');
+            return d && d.credentials && d.credentials.type === 'X509_CERTIFICATE' && d;
+        });
+        const keyStore = path.join(deployment.userDir, 'tb-x509', CONFIG_ID);
+        const certPem = fs.readFileSync(path.join(keyStore, 'cert.pem'), 'utf8');
+        assert.strictEqual(device.credentials.id, credentialsIdOf(certPem));
+        assert.match(new crypto.X509Certificate(certPem).subject, /CN=sensor-1/);
+        assert.strictEqual(fs.statSync(path.join(keyStore, 'key.pem')).mode & 0o777, 0o600);
+        assertNoErrorsLogged(deployment);
+
+        // The flow runs at every start: the identity is reused, the device keeps its credentials.
+        const requestsBefore = tbsim.requestLog().length;
+        await deployment.restart();
+        await waitFor('the onboarding flow to run again', () =>
+            tbsim.requestLog().slice(requestsBefore).some((r) => /\/credentials$/.test(r.path)));
+        assert.strictEqual(fs.readFileSync(path.join(keyStore, 'cert.pem'), 'utf8'), certPem);
+        const again = tbsim.findDeviceByName('sensor-1');
+        assert.strictEqual(again.id, device.id);
+        assert.strictEqual(again.credentials.id, device.credentials.id);
+        assertNoErrorsLogged(deployment);
+    });
+
+    it('"2 Stream a simulated sensor" publishes temperature and humidity every second with the config identity', async function () {
+        // An identity made and registered outside this package (openssl + the REST API).
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-x509-stream-'));
+        try {
+            execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+                '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '30',
+                '-subj', '/CN=stream-example'], { stdio: 'ignore' });
+            const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+            const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
+            const body = cert.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
+            const created = await rest(tbsim, 'POST', '/api/device-with-credentials', {
+                device: { name: 'stream-example' },
+                credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: body },
+            });
+            const deviceId = created.id.id;
+
+            deployment = await deployExamples(tbsim, ['2 Stream a simulated sensor'], { [CONFIG_ID]: { cert, key } });
+            const entries = await waitFor('three readings from stream-example', () => {
+                const t = tbsim.telemetry(deviceId);
+                return t.length >= 3 && t;
+            });
+            for (const entry of entries) {
+                assert.deepStrictEqual(Object.keys(entry.values).sort(), ['humidity', 'temperature']);
+                assert.strictEqual(typeof entry.values.temperature, 'number');
+                assert.strictEqual(typeof entry.values.humidity, 'number');
+            }
+            assertNoErrorsLogged(deployment);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it('"3 Gateway - onboard a device list" onboards the gateway and streams for every listed device', async function () {
+        // What the operator does once in ThingsBoard: a device node-red-gateway with "Is gateway" ticked.
+        await rest(tbsim, 'POST', '/api/device', { name: 'node-red-gateway', additionalInfo: { gateway: true } });
+
+        deployment = await deployExamples(tbsim, ['3 Gateway - onboard a device list']);
+        const gateway = await waitFor('the gateway certificate in tbsim', () => {
+            const d = tbsim.findDeviceByName('node-red-gateway');
+            return d && d.credentials && d.credentials.type === 'X509_CERTIFICATE' && d;
+        });
+        const certPem = fs.readFileSync(path.join(deployment.userDir, 'tb-x509', GATEWAY_CONFIG_ID, 'cert.pem'), 'utf8');
+        assert.strictEqual(gateway.credentials.id, credentialsIdOf(certPem));
+
+        for (const name of ['pump-1', 'pump-2', 'boiler-1']) {
+            const device = await waitFor(`telemetry of ${name}`, () => {
+                const d = tbsim.findDeviceByName(name);
+                return d && tbsim.telemetry(d.id).length > 0 && d;
+            });
+            assert.strictEqual(typeof tbsim.telemetry(device.id)[0].values.temperature, 'number');
+        }
+        assertNoErrorsLogged(deployment);
+    });
+});
