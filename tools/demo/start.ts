@@ -102,7 +102,8 @@ async function main(): Promise<void> {
     let stopping = false;
     let announced = false;
     const nodeRed = startNodeRed(opts.userDir, nodeRedPort, (line) => {
-        if (opts.verbose || /\[(warn|error)\]/.test(line)) say(`[node-red] ${line}`);
+        const notable = /\[(warn|error)\]/.test(line) && !line.includes('Projects disabled');
+        if (opts.verbose || notable) say(`[node-red] ${line}`);
         if (!announced && line.includes('Server now running at')) {
             announced = true;
             say('');
