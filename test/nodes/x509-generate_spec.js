@@ -111,12 +111,15 @@ describe('x509-generate node', function () {
         }
     });
 
-    it('an empty common name is an error (Catch), not a made-up name; status red', async function () {
+    it('an empty common name is an error reported with the msg (what Catch nodes get), not a made-up name; status red', async function () {
         const ctx = await deploy({});
-        await assert.rejects(run(ctx, { deviceName: '  ' }), (err) => {
+        const reported = new Promise((resolve) => ctx.gen.on('call:error', (call) => resolve(call.args)));
+        await assert.rejects(run(ctx, { deviceName: '  ', _marker: 7 }), (err) => {
             assert.strictEqual(err.message, "The common name is empty: set the node's Common name (by default msg.deviceName) to the device name.");
             return true;
         });
+        const [, msg] = await reported;
+        assert.strictEqual(msg._marker, 7);
         const last = ctx.statuses.at(-1);
         assert.strictEqual(last.fill, 'red');
         assert.strictEqual(last.shape, 'ring');
