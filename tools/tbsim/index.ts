@@ -1,0 +1,202 @@
+import { EventEmitter } from 'events';
+import * as fs from 'fs';
+import * as http from 'http';
+import * as https from 'https';
+import type { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { AuthService } from './auth';
+import { MqttServer, type SessionInfo } from './mqtt';
+import { loadOrCreatePki } from './pki';
+import { createRestHandler } from './rest';
+import { TenantStore, type ProvisionType, type SimDevice, type TelemetryEntry } from './store';
+
+// tbsim: a local ThingsBoard-compatible server (REST subset + MQTT over mutual TLS) for tests, demos and development.
+
+export type { SimDevice, TelemetryEntry, SessionInfo };
+
+export interface TbsimOptions {
+    host?: string;
+    restPort?: number;
+    mqttPort?: number;
+    restTls?: boolean;
+    dataDir?: string;
+    persistFile?: string;
+    tenant?: { username: string; password: string };
+    accessTokenTtlSeconds?: number;
+    refreshTokenTtlSeconds?: number;
+    provisionResponseCloseMs?: number;
+    /** Largest MQTT remaining length accepted (ThingsBoard netty.max_payload_size); default 65536. */
+    maxPayloadSize?: number;
+    /** transport.mqtt.ssl.skip_validity_check_for_client_cert; default false. */
+    skipValidityCheckForClientCert?: boolean;
+    log?: (line: string) => void;
+}
+
+export interface Tbsim {
+    restUrl: string;
+    mqttHost: string;
+    mqttPort: number;
+    caPem: string;
+    caFile: string;
+    tenant: { username: string; password: string };
+    apiKey: string;
+    stop(): Promise<void>;
+    setRateLimit(opts: { next429: number }): void;
+    expireAccessTokens(): void;
+    createDeviceProfile(p: {
+        name: string;
+        provisionType?: 'DISABLED' | 'ALLOW_CREATE_NEW_DEVICES' | 'CHECK_PRE_PROVISIONED_DEVICES';
+        provisionDeviceKey?: string;
+        provisionDeviceSecret?: string;
+    }): { id: string };
+    findDeviceByName(name: string): SimDevice | undefined;
+    telemetry(deviceId: string): Array<{ ts: number; values: Record<string, unknown> }>;
+    attributes(deviceId: string): Record<string, unknown>;
+    /** Server-scope attributes, e.g. provisionState after provisioning. */
+    serverAttributes(deviceId: string): Record<string, unknown>;
+    sessions(): Array<{ deviceId: string; clientId: string; protocolVersion: number }>;
+    loginCount(): number;
+    requestLog(): Array<{ method: string; path: string; status: number }>;
+    events: EventEmitter;
+}
+
+function listen(server: http.Server | import('net').Server, port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+            server.off('error', reject);
+            resolve((server.address() as AddressInfo).port);
+        });
+    });
+}
+
+function urlHost(host: string): string {
+    return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
+    const host = opts.host ?? '127.0.0.1';
+    const log = opts.log ?? ((): void => undefined);
+    const tenant = opts.tenant ?? { username: 'tenant@thingsboard.org', password: 'tenant' };
+    const tempDir = opts.dataDir ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'tbsim-'));
+    const dataDir = opts.dataDir ?? (tempDir as string);
+    const pki = loadOrCreatePki(dataDir, { reuseInProcess: tempDir !== undefined, extraNames: [host] });
+
+    const store = new TenantStore();
+    if (opts.persistFile) store.load(opts.persistFile);
+    store.ensureDefaultProfile();
+    const auth = new AuthService(
+        { email: tenant.username, password: tenant.password, userId: store.userId, tenantId: store.tenantId },
+        { access: opts.accessTokenTtlSeconds ?? 9000, refresh: opts.refreshTokenTtlSeconds ?? 604800 },
+        { jwtKey: store.jwtKey, apiKey: store.apiKey },
+    );
+    store.jwtKey = auth.jwtKey;
+    store.apiKey = auth.apiKey;
+
+    let saveTimer: NodeJS.Timeout | undefined;
+    const persist = (): void => {
+        if (!opts.persistFile) return;
+        try {
+            store.save(opts.persistFile);
+        } catch (err) {
+            log(`tbsim: could not write ${opts.persistFile}: ${(err as Error).message}`);
+        }
+    };
+    if (opts.persistFile) {
+        persist();
+        store.on('changed', () => {
+            saveTimer ??= setTimeout(() => {
+                saveTimer = undefined;
+                persist();
+            }, 200);
+        });
+    }
+
+    const events = new EventEmitter();
+    events.setMaxListeners(0);
+    const rateLimit = { next429: 0 };
+    const requestLog: Array<{ method: string; path: string; status: number }> = [];
+    const handler = createRestHandler({ store, auth, caPem: pki.caPem, rateLimit, requestLog, log });
+    const restTls = opts.restTls ?? true;
+    const restServer = restTls ? https.createServer({ key: pki.keyPem, cert: pki.certPem }, handler) : http.createServer(handler);
+    const restPort = await listen(restServer, opts.restPort ?? 0, host);
+
+    const mqtt = new MqttServer({
+        store,
+        events,
+        log,
+        tls: { key: pki.keyPem, cert: pki.certPem },
+        maxPayloadSize: opts.maxPayloadSize ?? 65536,
+        provisionResponseCloseMs: opts.provisionResponseCloseMs ?? 60000,
+        skipValidityCheck: opts.skipValidityCheckForClientCert ?? false,
+    });
+    let mqttPort: number;
+    try {
+        mqttPort = await listen(mqtt.server, opts.mqttPort ?? 0, host);
+    } catch (err) {
+        restServer.close();
+        throw err;
+    }
+    const restUrl = `${restTls ? 'https' : 'http'}://${urlHost(host)}:${restPort}`;
+    log(`tbsim: REST ${restUrl}, MQTT TLS ${host}:${mqttPort}, CA ${pki.caFile}`);
+
+    let stopped = false;
+    return {
+        restUrl,
+        mqttHost: host,
+        mqttPort,
+        caPem: pki.caPem,
+        caFile: pki.caFile,
+        tenant: { ...tenant },
+        apiKey: auth.apiKey,
+        events,
+        async stop(): Promise<void> {
+            if (stopped) return;
+            stopped = true;
+            if (saveTimer) clearTimeout(saveTimer);
+            persist();
+            await Promise.all([
+                mqtt.close(),
+                new Promise<void>((resolve) => {
+                    restServer.close(() => resolve());
+                    restServer.closeAllConnections?.();
+                }),
+            ]);
+            if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+        },
+        setRateLimit({ next429 }): void {
+            rateLimit.next429 = next429;
+        },
+        expireAccessTokens(): void {
+            auth.expireAccessTokens();
+        },
+        createDeviceProfile(p): { id: string } {
+            const profile = store.createProfile({
+                name: p.name,
+                provisionType: (p.provisionType ?? 'DISABLED') as ProvisionType,
+                provisionDeviceKey: p.provisionDeviceKey,
+                provisionDeviceSecret: p.provisionDeviceSecret,
+            });
+            return { id: profile.id };
+        },
+        findDeviceByName(name): SimDevice | undefined {
+            const device = store.findDeviceByName(name);
+            return device ? store.simDevice(device) : undefined;
+        },
+        telemetry(deviceId): TelemetryEntry[] {
+            return store.telemetry(deviceId).map((e) => ({ ts: e.ts, values: { ...e.values } }));
+        },
+        attributes(deviceId): Record<string, unknown> {
+            return Object.fromEntries(Object.entries(store.attributes(deviceId, 'CLIENT_SCOPE')).map(([k, v]) => [k, v.value]));
+        },
+        serverAttributes(deviceId): Record<string, unknown> {
+            return Object.fromEntries(Object.entries(store.attributes(deviceId, 'SERVER_SCOPE')).map(([k, v]) => [k, v.value]));
+        },
+        sessions() {
+            return mqtt.sessions().map((s) => ({ deviceId: s.deviceId, clientId: s.clientId, protocolVersion: s.protocolVersion }));
+        },
+        loginCount: () => auth.loginCount(),
+        requestLog: () => requestLog.map((r) => ({ ...r })),
+    };
+}
