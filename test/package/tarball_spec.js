@@ -63,6 +63,15 @@ describe('npm tarball in a real Node-RED', function () {
         assert.ok(exampleFiles(installed).length >= 3);
     });
 
+    it('every shipped node file, and tbsim, loads with the runtime dependencies alone', async function () {
+        const installed = path.join(userDir, 'node_modules', pkg.name);
+        const shipped = packed.files.map((f) => f.path)
+            .filter((f) => /^dist\/nodes\/.*\.js$/.test(f) || f === 'dist/tools/tbsim/index.js');
+        // A fresh process whose module paths are the user dir's only (no repository node_modules).
+        const script = `for (const f of ${JSON.stringify(shipped)}) require(require('path').join(${JSON.stringify(installed)}, f));`;
+        await run(process.execPath, ['-e', script], { cwd: userDir, env: { ...process.env, NODE_PATH: '' } });
+    });
+
     it('loads all four node types, enabled and without errors', async function () {
         const sets = await getJson(nodeRed.url + 'nodes');
         const ours = sets.filter((s) => s.module === pkg.name);
