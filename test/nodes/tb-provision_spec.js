@@ -1,0 +1,134 @@
+'use strict';
+// tb-provision as a user wires it: inject → x509-generate → tb-provision against the
+// ThingsBoard stand-in, then an independent client (mosquitto_pub) connects with the
+// generated identity and its telemetry arrives. Also: the config's own identity as the
+// certificate source, and the errors a half-configured node gives.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const { execFile } = require('child_process');
+const { helper, nodes } = require('../support/node-red');
+const { tempDir, selfSigned, startSim, simRest, provisionError, provisionOk } = require('../provision/support');
+
+const injectNode = require('@node-red/nodes/core/common/20-inject.js');
+
+function mosquittoPub(args) {
+    return new Promise((resolve) => {
+        execFile('mosquitto_pub', args, { timeout: 20000 }, (err, stdout, stderr) =>
+            resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, output: `${stdout}${stderr}` }));
+    });
+}
+
+function waitFor(predicate, timeoutMs = 10000) {
+    const start = Date.now();
+    return new Promise((resolve, reject) => {
+        const poll = () => {
+            const value = predicate();
+            if (value) return resolve(value);
+            if (Date.now() - start > timeoutMs) return reject(new Error('timed out waiting'));
+            setTimeout(poll, 50);
+        };
+        poll();
+    });
+}
+
+describe('tb-provision node', function () {
+    let sim;
+    let dir;
+
+    before(async function () {
+        await helper.startServer();
+        sim = await startSim();
+        dir = tempDir('tb-provision-node-');
+    });
+    after(async function () {
+        await helper.stopServer();
+        if (sim) await sim.stop();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    afterEach(() => helper.unload());
+
+    it('onboards a device: inject → x509-generate → tb-provision, then mosquitto_pub publishes with that identity', async function () {
+        const keyStore = path.join(dir, 'keystore-onboard');
+        const flow = [
+            {
+                id: 'cfg', type: 'tb-x509-config', name: 'tbsim', host: sim.mqttHost, port: String(sim.mqttPort),
+                restUrl: sim.restUrl, keyStore,
+            },
+            {
+                id: 'start', type: 'inject', once: true, onceDelay: 0.1, repeat: '', topic: '',
+                props: [{ p: 'deviceName', v: 'onboard-1', vt: 'str' }], wires: [['gen']],
+            },
+            { id: 'gen', type: 'x509-generate', config: 'cfg', keyType: 'ec', curve: 'P-256', commonName: 'deviceName', commonNameType: 'msg', days: '30', reuse: true, wires: [['prov']] },
+            { id: 'prov', type: 'tb-provision', config: 'cfg', deviceName: 'deviceName', deviceNameType: 'msg', wires: [['out']] },
+            { id: 'out', type: 'helper' },
+        ];
+        const credentials = { cfg: { ca: sim.caPem, username: sim.tenant.username, password: sim.tenant.password } };
+        const provisioned = [];
+        const outputs = [];
+        await helper.load([injectNode, nodes.config, nodes.generate, nodes.provision], flow, credentials);
+        helper.getNode('cfg').runtime.on('provisioned', (id) => provisioned.push(id));
+        helper.getNode('out').on('input', (msg) => outputs.push(msg));
+        const errors = [];
+        helper.getNode('prov').on('call:error', (call) => errors.push(call.args[0]));
+        helper.getNode('gen').on('call:error', (call) => errors.push(call.args[0]));
+        await waitFor(() => outputs.length || errors.length, 20000);
+        assert.deepStrictEqual(errors, []);
+        const msg = outputs[0];
+        const device = sim.findDeviceByName('onboard-1');
+        assert.ok(device, 'device created in ThingsBoard');
+        assert.deepStrictEqual(msg.payload, { deviceId: device.id, deviceName: 'onboard-1', created: true, credentialsType: 'X509_CERTIFICATE' });
+        assert.strictEqual(device.credentials.type, 'X509_CERTIFICATE');
+        assert.deepStrictEqual(provisioned, [device.credentials.id], 'the config was told');
+
+        const certFile = path.join(keyStore, 'cert.pem');
+        const keyFile = path.join(keyStore, 'key.pem');
+        const published = await mosquittoPub([
+            '-h', '127.0.0.1', '-p', String(sim.mqttPort), '--cafile', sim.caFile, '--cert', certFile, '--key', keyFile,
+            '-V', 'mqttv311', '-q', '1', '-i', 'onboard-1-client', '-t', 'v1/devices/me/telemetry', '-m', '{"temperature":25}',
+        ]);
+        assert.strictEqual(published.code, 0, published.output);
+        await waitFor(() => sim.telemetry(device.id).length);
+        assert.deepStrictEqual(sim.telemetry(device.id).map((entry) => entry.values), [{ temperature: 25 }]);
+        const readBack = await simRest(sim, 'GET', `/api/plugins/telemetry/DEVICE/${device.id}/values/timeseries?keys=temperature`);
+        assert.strictEqual(readBack.status, 200);
+        assert.strictEqual(String(readBack.body.temperature[0].value), '25');
+    });
+
+    it('registers the config\'s own identity when the msg carries no certificate', async function () {
+        const cert = selfSigned(dir, 'own-identity');
+        const flow = [
+            { id: 'cfg', type: 'tb-x509-config', name: 'tbsim', host: sim.mqttHost, port: String(sim.mqttPort), restUrl: sim.restUrl, keyStore: path.join(dir, 'ks-own') },
+            { id: 'prov', type: 'tb-provision', config: 'cfg', deviceName: '', deviceNameType: 'str', wires: [['out']] },
+            { id: 'out', type: 'helper' },
+        ];
+        await helper.load([nodes.config, nodes.provision], flow, {
+            cfg: { ca: sim.caPem, username: sim.tenant.username, password: sim.tenant.password, cert: cert.certPem, key: cert.keyPem },
+        });
+        const msg = await provisionOk({ prov: helper.getNode('prov'), out: helper.getNode('out') }, { payload: 'go' });
+        assert.strictEqual(msg.payload.deviceName, 'own-identity', 'named after the certificate CN');
+        assert.strictEqual(sim.findDeviceByName('own-identity').credentials.id, cert.credentialsId);
+    });
+
+    it('says when there is no certificate anywhere', async function () {
+        const flow = [
+            { id: 'cfg', type: 'tb-x509-config', name: 'empty', host: sim.mqttHost, restUrl: sim.restUrl, keyStore: path.join(dir, 'ks-empty') },
+            { id: 'prov', type: 'tb-provision', config: 'cfg', wires: [['out']] },
+            { id: 'out', type: 'helper' },
+        ];
+        await helper.load([nodes.config, nodes.provision], flow, { cfg: { ca: sim.caPem, apiKey: sim.apiKey } });
+        const message = await provisionError({ prov: helper.getNode('prov'), out: helper.getNode('out') }, { deviceName: 'x', payload: {} });
+        assert.strictEqual(message,
+            'No certificate to provision: put one in msg.payload.certificate or msg.certificate, or give tb-x509-config "empty" an identity (certificate and key, or run x509-generate with it).');
+    });
+
+    it('says when its config node is missing', async function () {
+        const flow = [
+            { id: 'prov', type: 'tb-provision', config: 'nowhere', wires: [['out']] },
+            { id: 'out', type: 'helper' },
+        ];
+        await helper.load([nodes.config, nodes.provision], flow);
+        const message = await provisionError({ prov: helper.getNode('prov'), out: helper.getNode('out') }, { deviceName: 'x', payload: {} });
+        assert.strictEqual(message, 'tb-provision has no tb-x509-config, or its config node is not deployed: choose a config node and deploy.');
+    });
+});

@@ -1,0 +1,96 @@
+'use strict';
+// tb-provision, method device-api: ThingsBoard's MQTT provisioning API on the stand-in's
+// TLS port, with a device profile's provision key and secret.
+const assert = require('assert');
+const fs = require('fs');
+const { helper, tempDir, selfSigned, startSim, closedPort, loadProvisionFlow, provisionError, provisionOk, recordStatus } = require('./support');
+
+describe('tb-provision (device-api) against tbsim', function () {
+    let sim;
+    let dir;
+    const key = 'prov-key-d1';
+    const secret = 'prov-secret-d1';
+
+    before(async function () {
+        await helper.startServer();
+        sim = await startSim();
+        dir = tempDir();
+        sim.createDeviceProfile({
+            name: 'self-onboarding', provisionType: 'ALLOW_CREATE_NEW_DEVICES', provisionDeviceKey: key, provisionDeviceSecret: secret,
+        });
+    });
+    after(async function () {
+        await helper.stopServer();
+        if (sim) await sim.stop();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    afterEach(() => helper.unload());
+
+    const deviceApiFlow = (provisionCredentials, options = {}) => loadProvisionFlow(sim, {
+        provision: { method: 'device-api' },
+        // no tenant account: the device API needs only the key and secret (and the CA)
+        configCredentials: { ca: sim.caPem },
+        provisionCredentials,
+        ...options,
+    });
+
+    it('provisions a new device whose credentials id is the sha3 of the leaf', async function () {
+        const cert = selfSigned(dir, 'api-new');
+        const flow = await deviceApiFlow({ provisionKey: key, provisionSecret: secret });
+        const statuses = recordStatus(flow.prov);
+        const msg = await provisionOk(flow, { deviceName: 'api-new', payload: { certificate: cert.certPem } });
+        assert.deepStrictEqual(msg.payload, { deviceId: null, deviceName: 'api-new', created: true, credentialsType: 'X509_CERTIFICATE' });
+        assert.strictEqual(msg.deviceId, null);
+        const device = sim.findDeviceByName('api-new');
+        assert.ok(device, 'device created');
+        assert.strictEqual(device.credentials.type, 'X509_CERTIFICATE');
+        assert.strictEqual(device.credentials.id, cert.credentialsId);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'green', shape: 'dot', text: 'provisioned api-new' });
+    });
+
+    it('says the key and secret were not found (NOT_FOUND), without the secret', async function () {
+        const cert = selfSigned(dir, 'api-wrong-secret');
+        const flow = await deviceApiFlow({ provisionKey: key, provisionSecret: 'wrong-secret-xyz' });
+        const message = await provisionError(flow, { deviceName: 'api-wrong-secret', payload: { certificate: cert.certPem } });
+        assert.strictEqual(message,
+            'ThingsBoard found no device profile for the provision key and secret of tb-provision (NOT_FOUND: Provision data was not found!): check both, and that provisioning is enabled in that profile.');
+        assert.ok(!message.includes('wrong-secret-xyz'));
+        assert.strictEqual(sim.findDeviceByName('api-wrong-secret'), undefined);
+    });
+
+    it('says ThingsBoard refused (FAILURE) when the device already exists', async function () {
+        const flow = await deviceApiFlow({ provisionKey: key, provisionSecret: secret });
+        await provisionOk(flow, { deviceName: 'api-twice', payload: { certificate: selfSigned(dir, 'api-twice').certPem } });
+        const statuses = recordStatus(flow.prov);
+        const message = await provisionError(flow, { deviceName: 'api-twice', payload: { certificate: selfSigned(dir, 'api-twice-2').certPem } });
+        assert.strictEqual(message,
+            'ThingsBoard refused to provision "api-twice" (FAILURE: Failed to provision device!): the device may already exist or the certificate may be in use by another device.');
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'red', shape: 'ring', text: 'provisioning refused' });
+    });
+
+    it('asks for the key and secret when they are missing', async function () {
+        const flow = await deviceApiFlow({});
+        const message = await provisionError(flow, { deviceName: 'api-no-key', payload: { certificate: selfSigned(dir, 'api-no-key').certPem } });
+        assert.strictEqual(message,
+            'Method device-api needs the provision key and provision secret of a ThingsBoard device profile: enter both in tb-provision.');
+    });
+
+    it('says when nothing listens at the MQTT address', async function () {
+        const port = await closedPort();
+        const flow = await deviceApiFlow({ provisionKey: key, provisionSecret: secret }, { config: { port: String(port) } });
+        const message = await provisionError(flow, { deviceName: 'api-refused', payload: { certificate: selfSigned(dir, 'api-refused').certPem } });
+        assert.strictEqual(message,
+            `Cannot reach ThingsBoard at 127.0.0.1:${port}: the connection was refused (nothing listens there). Check the address in tb-x509-config "tbsim" and that the server is running.`);
+    });
+
+    it('does not trust the MQTT server without its CA', async function () {
+        const flow = await loadProvisionFlow(sim, {
+            provision: { method: 'device-api' }, configCredentials: {}, provisionCredentials: { provisionKey: key, provisionSecret: secret },
+        });
+        const message = await provisionError(flow, { deviceName: 'api-untrusted', payload: { certificate: selfSigned(dir, 'api-untrusted').certPem } });
+        assert.match(message, /^The certificate of ThingsBoard at 127\.0\.0\.1:\d+ is not trusted \(.+\): put the server's CA chain into the CA of tb-x509-config "tbsim"\.$/);
+        assert.strictEqual(sim.findDeviceByName('api-untrusted'), undefined);
+    });
+});

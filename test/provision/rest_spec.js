@@ -1,0 +1,275 @@
+'use strict';
+// tb-provision, method rest, against the ThingsBoard stand-in over HTTPS, in a real
+// Node-RED runtime (node-red-node-test-helper). Certificates come from openssl.
+const assert = require('assert');
+const fs = require('fs');
+const {
+    helper, tempDir, selfSigned, signedByCa, startSim, closedPort, simRest,
+    loadProvisionFlow, provisionOnce, provisionError, provisionOk, recordStatus,
+} = require('./support');
+
+describe('tb-provision (rest) against tbsim', function () {
+    let sim;
+    let dir;
+
+    before(async function () {
+        await helper.startServer();
+        sim = await startSim();
+        dir = tempDir();
+    });
+    after(async function () {
+        await helper.stopServer();
+        if (sim) await sim.stop();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    afterEach(() => helper.unload());
+
+    it('creates a new device with X.509 credentials whose id is the sha3 of the leaf', async function () {
+        const cert = selfSigned(dir, 'rest-new-1');
+        const flow = await loadProvisionFlow(sim);
+        const statuses = recordStatus(flow.prov);
+        const msg = await provisionOk(flow, { deviceName: 'rest-new-1', payload: { certificate: cert.certPem } });
+        const device = sim.findDeviceByName('rest-new-1');
+        assert.ok(device, 'device created');
+        assert.deepStrictEqual(msg.payload, {
+            deviceId: device.id, deviceName: 'rest-new-1', created: true, credentialsType: 'X509_CERTIFICATE',
+        });
+        assert.strictEqual(msg.deviceId, device.id);
+        assert.strictEqual(device.credentials.type, 'X509_CERTIFICATE');
+        assert.strictEqual(device.credentials.id, cert.credentialsId);
+        assert.strictEqual(device.credentials.value, cert.leafBase64);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepStrictEqual(statuses[0], { fill: 'yellow', shape: 'ring', text: 'provisioning…' });
+        assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'green', shape: 'dot', text: 'provisioned rest-new-1' });
+    });
+
+    it('uses the certificate CN when msg.deviceName is empty', async function () {
+        const cert = selfSigned(dir, 'rest-by-cn');
+        const flow = await loadProvisionFlow(sim);
+        const msg = await provisionOk(flow, { payload: { certificate: cert.certPem } });
+        assert.strictEqual(msg.payload.deviceName, 'rest-by-cn');
+        assert.strictEqual(sim.findDeviceByName('rest-by-cn').credentials.id, cert.credentialsId);
+    });
+
+    it('takes msg.certificate when msg.payload has none', async function () {
+        const cert = selfSigned(dir, 'rest-msg-cert');
+        const flow = await loadProvisionFlow(sim);
+        await provisionOk(flow, { deviceName: 'rest-msg-cert', certificate: cert.certPem, payload: 'tick' });
+        assert.strictEqual(sim.findDeviceByName('rest-msg-cert').credentials.id, cert.credentialsId);
+    });
+
+    it('replaces the access token of an existing device (ifExists update)', async function () {
+        const created = await simRest(sim, 'POST', '/api/device', { name: 'rest-existing' });
+        assert.strictEqual(created.status, 200);
+        assert.strictEqual(sim.findDeviceByName('rest-existing').credentials.type, 'ACCESS_TOKEN');
+        const cert = selfSigned(dir, 'rest-existing');
+        const flow = await loadProvisionFlow(sim);
+        const msg = await provisionOk(flow, { deviceName: 'rest-existing', payload: { certificate: cert.certPem } });
+        assert.deepStrictEqual(msg.payload, {
+            deviceId: created.body.id.id, deviceName: 'rest-existing', created: false, credentialsType: 'X509_CERTIFICATE',
+        });
+        const device = sim.findDeviceByName('rest-existing');
+        assert.strictEqual(device.credentials.type, 'X509_CERTIFICATE');
+        assert.strictEqual(device.credentials.id, cert.credentialsId);
+        // rotation: a second certificate replaces the first
+        const next = selfSigned(dir, 'rest-existing-2');
+        await provisionOk(flow, { deviceName: 'rest-existing', payload: { certificate: next.certPem } });
+        assert.strictEqual(sim.findDeviceByName('rest-existing').credentials.id, next.credentialsId);
+    });
+
+    it('fails for an existing device when ifExists is fail, and changes nothing', async function () {
+        await simRest(sim, 'POST', '/api/device', { name: 'rest-keep' });
+        const before = sim.findDeviceByName('rest-keep').credentials;
+        const cert = selfSigned(dir, 'rest-keep');
+        const flow = await loadProvisionFlow(sim, { provision: { ifExists: 'fail' } });
+        const statuses = recordStatus(flow.prov);
+        const message = await provisionError(flow, { deviceName: 'rest-keep', payload: { certificate: cert.certPem } });
+        assert.strictEqual(message,
+            'Device "rest-keep" already exists in ThingsBoard and tb-provision is set to fail when the device exists: nothing was changed.');
+        assert.deepStrictEqual(sim.findDeviceByName('rest-keep').credentials, before);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'red', shape: 'ring', text: 'device exists' });
+    });
+
+    it('registers the leaf alone when the certificate carries its chain', async function () {
+        const cert = signedByCa(dir, 'rest-chain');
+        const flow = await loadProvisionFlow(sim);
+        await provisionOk(flow, { deviceName: 'rest-chain', payload: { certificate: `Bag Attributes\n${cert.chainPem}` } });
+        const device = sim.findDeviceByName('rest-chain');
+        assert.strictEqual(device.credentials.value, cert.leafBase64);
+        assert.strictEqual(device.credentials.id, cert.credentialsId);
+    });
+
+    it('creates the device in the named device profile, with its label', async function () {
+        const profile = sim.createDeviceProfile({ name: 'thermometers' });
+        const cert = selfSigned(dir, 'rest-profiled');
+        const flow = await loadProvisionFlow(sim, { provision: { deviceProfile: 'thermometers', label: 'Boiler room' } });
+        await provisionOk(flow, { deviceName: 'rest-profiled', payload: { certificate: cert.certPem } });
+        const device = sim.findDeviceByName('rest-profiled');
+        assert.strictEqual(device.deviceProfileId, profile.id);
+        assert.strictEqual(device.label, 'Boiler room');
+    });
+
+    it('refuses an unknown device profile before creating anything (no profile is made up)', async function () {
+        const cert = selfSigned(dir, 'rest-unknown-profile');
+        const flow = await loadProvisionFlow(sim, { provision: { deviceProfile: 'no-such-profile' } });
+        const message = await provisionError(flow, { deviceName: 'rest-unknown-profile', payload: { certificate: cert.certPem } });
+        assert.strictEqual(message,
+            'Device profile "no-such-profile" does not exist in ThingsBoard, so device "rest-unknown-profile" was not created: create the profile first or correct the device profile of tb-provision.');
+        assert.strictEqual(sim.findDeviceByName('rest-unknown-profile'), undefined);
+        const profiles = await simRest(sim, 'GET', '/api/deviceProfiles?pageSize=100&page=0&textSearch=no-such-profile');
+        assert.deepStrictEqual(profiles.body.data, []);
+    });
+
+    it('authenticates with an API key without any login', async function () {
+        const logins = sim.loginCount();
+        const logStart = sim.requestLog().length;
+        const cert = selfSigned(dir, 'rest-apikey');
+        const flow = await loadProvisionFlow(sim, { configCredentials: { ca: sim.caPem, apiKey: sim.apiKey } });
+        await provisionOk(flow, { deviceName: 'rest-apikey', payload: { certificate: cert.certPem } });
+        assert.strictEqual(sim.findDeviceByName('rest-apikey').credentials.id, cert.credentialsId);
+        assert.strictEqual(sim.loginCount(), logins);
+        assert.ok(!sim.requestLog().slice(logStart).some((r) => r.path.startsWith('/api/auth/')), 'no login or refresh call');
+    });
+
+    it('reports a rejected login by user name, never with the password', async function () {
+        const cert = selfSigned(dir, 'rest-bad-login');
+        const password = 'Secr3t-Passw0rd!';
+        const flow = await loadProvisionFlow(sim, {
+            configCredentials: { ca: sim.caPem, username: 'tenant@thingsboard.org', password },
+        });
+        const statuses = recordStatus(flow.prov);
+        const message = await provisionError(flow, { deviceName: 'rest-bad-login', payload: { certificate: cert.certPem } });
+        assert.strictEqual(message,
+            'ThingsBoard rejected the login for tenant@thingsboard.org (Invalid username or password): check the username and password in tb-x509-config "tbsim".');
+        assert.ok(!message.includes(password));
+        assert.strictEqual(sim.findDeviceByName('rest-bad-login'), undefined);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'red', shape: 'ring', text: 'login rejected' });
+    });
+
+    it('says the config has no REST URL', async function () {
+        const cert = selfSigned(dir, 'rest-no-url');
+        const flow = await loadProvisionFlow(sim, { config: { restUrl: '' } });
+        const message = await provisionError(flow, { deviceName: 'rest-no-url', payload: { certificate: cert.certPem } });
+        assert.strictEqual(message,
+            'tb-x509-config "tbsim" has no REST URL: set it (e.g. https://thingsboard.cloud) to provision devices with method rest.');
+    });
+
+    it('says the config has no account', async function () {
+        const cert = selfSigned(dir, 'rest-no-account');
+        const flow = await loadProvisionFlow(sim, { configCredentials: { ca: sim.caPem } });
+        const message = await provisionError(flow, { deviceName: 'rest-no-account', payload: { certificate: cert.certPem } });
+        assert.strictEqual(message,
+            'tb-x509-config "tbsim" has no ThingsBoard account: enter a tenant username and password, or an API key, to provision devices over REST.');
+    });
+
+    it('says when nothing listens at the REST address', async function () {
+        const port = await closedPort();
+        const cert = selfSigned(dir, 'rest-refused');
+        const flow = await loadProvisionFlow(sim, { config: { restUrl: `https://127.0.0.1:${port}` } });
+        const message = await provisionError(flow, { deviceName: 'rest-refused', payload: { certificate: cert.certPem } });
+        assert.strictEqual(message,
+            `Cannot reach ThingsBoard at 127.0.0.1:${port}: the connection was refused (nothing listens there). Check the address in tb-x509-config "tbsim" and that the server is running.`);
+    });
+
+    it('says when the REST server certificate is not trusted (config without the CA)', async function () {
+        const cert = selfSigned(dir, 'rest-untrusted');
+        const flow = await loadProvisionFlow(sim, {
+            configCredentials: { username: sim.tenant.username, password: sim.tenant.password },
+        });
+        const statuses = recordStatus(flow.prov);
+        const message = await provisionError(flow, { deviceName: 'rest-untrusted', payload: { certificate: cert.certPem } });
+        const address = new URL(sim.restUrl).host;
+        assert.match(message, new RegExp(`^The certificate of ThingsBoard at ${address.replace(/\./g, '\\.')} is not trusted \\(.+\\): put the server's CA chain into the CA of tb-x509-config "tbsim"\\.$`));
+        assert.strictEqual(sim.findDeviceByName('rest-untrusted'), undefined);
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'red', shape: 'ring', text: 'server not trusted' });
+    });
+
+    it('says which device could not take a certificate already assigned to another device', async function () {
+        const cert = selfSigned(dir, 'rest-shared');
+        const flow = await loadProvisionFlow(sim);
+        await provisionOk(flow, { deviceName: 'rest-owner', payload: { certificate: cert.certPem } });
+        const message = await provisionError(flow, { deviceName: 'rest-second', payload: { certificate: cert.certPem } });
+        assert.strictEqual(message,
+            'ThingsBoard did not register the certificate for device "rest-second": it is already assigned to another device. Every device needs its own certificate: generate a new one for "rest-second".');
+        assert.strictEqual(sim.findDeviceByName('rest-second'), undefined, 'creation rolled back');
+        // the same for an existing device being updated
+        await simRest(sim, 'POST', '/api/device', { name: 'rest-third' });
+        const again = await provisionError(flow, { deviceName: 'rest-third', payload: { certificate: cert.certPem } });
+        assert.match(again, /^ThingsBoard did not register the certificate for device "rest-third": it is already assigned to another device\./);
+        assert.strictEqual(sim.findDeviceByName('rest-third').credentials.type, 'ACCESS_TOKEN');
+    });
+
+    it('retries after 429 and then succeeds', async function () {
+        const cert = selfSigned(dir, 'rest-429');
+        const flow = await loadProvisionFlow(sim);
+        await provisionOk(flow, { deviceName: 'rest-429-warmup', payload: { certificate: selfSigned(dir, 'rest-429-warmup').certPem } });
+        const logStart = sim.requestLog().length;
+        sim.setRateLimit({ next429: 2 });
+        const msg = await provisionOk(flow, { deviceName: 'rest-429', payload: { certificate: cert.certPem } });
+        assert.strictEqual(msg.payload.created, true);
+        const statuses = sim.requestLog().slice(logStart).map((r) => r.status);
+        assert.deepStrictEqual(statuses.slice(0, 3), [429, 429, 404], 'two 429s, then the lookup went through');
+    });
+
+    it('gives up after a bounded number of 429 answers with a clear error', async function () {
+        const cert = selfSigned(dir, 'rest-429-exhausted');
+        const flow = await loadProvisionFlow(sim);
+        await provisionOk(flow, { deviceName: 'rest-429-warmup-2', payload: { certificate: selfSigned(dir, 'rest-429-warmup-2').certPem } });
+        const logStart = sim.requestLog().length;
+        sim.setRateLimit({ next429: 100 });
+        let message;
+        try {
+            message = await provisionError(flow, { deviceName: 'rest-429-exhausted', payload: { certificate: cert.certPem } });
+        } finally {
+            sim.setRateLimit({ next429: 0 });
+        }
+        assert.strictEqual(message,
+            'ThingsBoard still answered "too many requests" (HTTP 429: Too many requests for current tenant!) to GET /api/tenant/device after 4 attempts: slow the flow down or try again later.');
+        assert.strictEqual(sim.requestLog().slice(logStart).length, 4);
+    });
+
+    it('refuses text that is not a certificate before sending anything', async function () {
+        const flow = await loadProvisionFlow(sim);
+        const logStart = sim.requestLog().length;
+        const message = await provisionError(flow, { deviceName: 'rest-garbage', payload: { certificate: 'not a certificate' } });
+        assert.match(message, /msg\.payload\.certificate/);
+        assert.match(message, /^No certificate found in msg\.payload\.certificate/);
+        const broken = await provisionError(flow, {
+            deviceName: 'rest-garbage', payload: { certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' },
+        });
+        assert.match(broken, /msg\.payload\.certificate/);
+        const notText = await provisionError(flow, { deviceName: 'rest-garbage', certificate: { pem: 1 } });
+        assert.strictEqual(notText,
+            'The certificate in msg.certificate is not a usable PEM certificate (it is object, not PEM text); nothing was sent to ThingsBoard.');
+        assert.strictEqual(sim.requestLog().length, logStart, 'no REST call made');
+        assert.strictEqual(sim.findDeviceByName('rest-garbage'), undefined);
+    });
+
+    it('logs in once for 20 concurrent messages', async function () {
+        const before = sim.loginCount();
+        const flow = await loadProvisionFlow(sim);
+        const certs = Array.from({ length: 20 }, (_, i) => selfSigned(dir, `rest-many-${i}`));
+        const results = await Promise.all(certs.map((cert, i) =>
+            provisionOnce(flow, { deviceName: `rest-many-${i}`, payload: { certificate: cert.certPem } })));
+        results.forEach((r) => assert.ok(!r.error, r.error && r.error.message));
+        assert.strictEqual(sim.loginCount() - before, 1);
+        certs.forEach((cert, i) => assert.strictEqual(sim.findDeviceByName(`rest-many-${i}`).credentials.id, cert.credentialsId));
+    });
+
+    it('refreshes an expired token once and carries on without a new login', async function () {
+        const flow = await loadProvisionFlow(sim);
+        await provisionOk(flow, { deviceName: 'rest-expiry-1', payload: { certificate: selfSigned(dir, 'rest-expiry-1').certPem } });
+        const logins = sim.loginCount();
+        const logStart = sim.requestLog().length;
+        sim.expireAccessTokens();
+        await provisionOk(flow, { deviceName: 'rest-expiry-2', payload: { certificate: selfSigned(dir, 'rest-expiry-2').certPem } });
+        assert.strictEqual(sim.loginCount(), logins);
+        const calls = sim.requestLog().slice(logStart);
+        assert.strictEqual(calls.filter((r) => r.path === '/api/auth/token').length, 1, 'one refresh');
+        assert.strictEqual(calls.filter((r) => r.status === 401).length, 1, 'one 401, no loop');
+        assert.ok(sim.findDeviceByName('rest-expiry-2'));
+    });
+});
