@@ -173,6 +173,24 @@ describe('tb-provision (rest) against tbsim', function () {
             `Cannot reach ThingsBoard at 127.0.0.1:${port}: the connection was refused (nothing listens there). Check the address in tb-x509-config "tbsim" and that the server is running.`);
     });
 
+    it('says when the REST host name does not exist', async function () {
+        const cert = selfSigned(dir, 'rest-no-host');
+        const flow = await loadProvisionFlow(sim, { config: { restUrl: 'https://no-such-host.invalid:8443' } });
+        const message = await provisionError(flow, { deviceName: 'rest-no-host', payload: { certificate: cert.certPem } });
+        assert.strictEqual(message,
+            'Cannot reach ThingsBoard at no-such-host.invalid:8443: the host name was not found. Check the address in tb-x509-config "tbsim".');
+    });
+
+    it('checks the REST certificate against the configured server name', async function () {
+        const cert = selfSigned(dir, 'rest-servername');
+        // servername applies to REST because restUrl names the same host as the MQTT settings
+        const flow = await loadProvisionFlow(sim, { config: { host: '127.0.0.1', servername: 'not-the-server.example' } });
+        const message = await provisionError(flow, { deviceName: 'rest-servername', payload: { certificate: cert.certPem } });
+        const address = new URL(sim.restUrl).host.replace(/\./g, '\\.');
+        assert.match(message, new RegExp(`^The certificate of ThingsBoard at ${address} was not issued for that host name \\(.*not-the-server\\.example.*\\): use the host name in the certificate, or set the server name in tb-x509-config "tbsim"\\.$`));
+        assert.strictEqual(sim.findDeviceByName('rest-servername'), undefined);
+    });
+
     it('says when the REST server certificate is not trusted (config without the CA)', async function () {
         const cert = selfSigned(dir, 'rest-untrusted');
         const flow = await loadProvisionFlow(sim, {
@@ -271,5 +289,34 @@ describe('tb-provision (rest) against tbsim', function () {
         assert.strictEqual(calls.filter((r) => r.path === '/api/auth/token').length, 1, 'one refresh');
         assert.strictEqual(calls.filter((r) => r.status === 401).length, 1, 'one 401, no loop');
         assert.ok(sim.findDeviceByName('rest-expiry-2'));
+    });
+});
+
+describe('tb-provision (rest) with short-lived tokens', function () {
+    let sim;
+    let dir;
+
+    before(async function () {
+        await helper.startServer();
+        sim = await startSim({ accessTokenTtlSeconds: 2 });
+        dir = tempDir();
+    });
+    after(async function () {
+        await helper.stopServer();
+        if (sim) await sim.stop();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+    afterEach(() => helper.unload());
+
+    it('refreshes ahead of the token\'s exp instead of waiting for a 401', async function () {
+        const flow = await loadProvisionFlow(sim);
+        await provisionOk(flow, { deviceName: 'short-1', payload: { certificate: selfSigned(dir, 'short-1').certPem } });
+        const logStart = sim.requestLog().length;
+        await new Promise((resolve) => setTimeout(resolve, 2100)); // let the 2 s token run out
+        await provisionOk(flow, { deviceName: 'short-2', payload: { certificate: selfSigned(dir, 'short-2').certPem } });
+        const calls = sim.requestLog().slice(logStart);
+        assert.strictEqual(calls[0].path, '/api/auth/token', 'refresh first');
+        assert.strictEqual(calls.filter((r) => r.status === 401).length, 0, 'never sent an expired token');
+        assert.strictEqual(sim.loginCount(), 1);
     });
 });
