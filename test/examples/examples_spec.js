@@ -6,7 +6,7 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { startTbsim, deployExamples, waitFor, credentialsIdOf, rest } = require('./support');
+const { startTbsim, deployExamples, watchEditor, waitFor, credentialsIdOf, rest } = require('./support');
 
 const CONFIG_ID = 'a1b2c3d4e5f60718'; // the tb-x509-config shared by examples 1 and 2
 const GATEWAY_CONFIG_ID = 'c3d4e5f607182930';
@@ -43,6 +43,14 @@ describe('example flows against tbsim', function () {
         assert.strictEqual(device.credentials.id, credentialsIdOf(certPem));
         assert.match(new crypto.X509Certificate(certPem).subject, /CN=sensor-1/);
         assert.strictEqual(fs.statSync(path.join(keyStore, 'key.pem')).mode & 0o777, 0o600);
+        const editor = await watchEditor(deployment.url());
+        try {
+            const status = await waitFor('tb-provision status', () => editor.statuses.get('1a00000000000005'));
+            assert.strictEqual(status.fill, 'green', JSON.stringify(status));
+            assert.match(status.text, /sensor-1/);
+        } finally {
+            editor.close();
+        }
         assertNoErrorsLogged(deployment);
 
         // The flow runs at every start: the identity is reused, the device keeps its credentials.
@@ -83,7 +91,46 @@ describe('example flows against tbsim', function () {
                 assert.strictEqual(typeof entry.values.temperature, 'number');
                 assert.strictEqual(typeof entry.values.humidity, 'number');
             }
+            // Complete → debug counts delivered readings in its status.
+            const editor = await watchEditor(deployment.url());
+            try {
+                await waitFor('the "readings delivered" counter', () => {
+                    const status = editor.statuses.get('1b00000000000007');
+                    return status && Number(status.text) >= 1;
+                });
+                assert.strictEqual(editor.statuses.get('1b00000000000005').fill, 'green');
+            } finally {
+                editor.close();
+            }
             assertNoErrorsLogged(deployment);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it('"2 Stream a simulated sensor" reports undeliverable readings to its Catch node while the certificate is not registered', async function () {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-x509-stream-'));
+        try {
+            execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+                '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '30',
+                '-subj', '/CN=never-registered'], { stdio: 'ignore' });
+            const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
+            const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
+            deployment = await deployExamples(tbsim, ['2 Stream a simulated sensor'], { [CONFIG_ID]: { cert, key } });
+            const editor = await watchEditor(deployment.url());
+            try {
+                const caught = await waitFor('a "delivery error" debug message',
+                    () => editor.debug.find((d) => d.id === '1b00000000000009'));
+                const text = String(caught.msg);
+                assert.match(text, /refused the device certificate/);
+                assert.doesNotMatch(text, /PRIVATE KEY/);
+                const status = editor.statuses.get('1b00000000000005');
+                assert.strictEqual(status.fill, 'red', JSON.stringify(status));
+                assert.ok(!editor.statuses.get('1b00000000000007') || !Number(editor.statuses.get('1b00000000000007').text),
+                    'nothing counted as delivered');
+            } finally {
+                editor.close();
+            }
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -7,6 +7,7 @@ const fs = require('fs');
 const https = require('https');
 const os = require('os');
 const path = require('path');
+const WebSocket = require('ws'); // Node-RED's own dependency: the editor's comms protocol
 const { startNodeRed, freePort } = require('../package/processes');
 
 const root = path.resolve(__dirname, '..', '..');
@@ -52,6 +53,7 @@ async function deployExamples(tbsim, examples, extraCredentials = {}) {
     return {
         userDir,
         configIds,
+        url: () => nodeRed.url,
         output: () => nodeRed.output(),
         async restart() {
             await nodeRed.stop();
@@ -62,6 +64,29 @@ async function deployExamples(tbsim, examples, extraCredentials = {}) {
             await fs.promises.rm(userDir, { recursive: true, force: true });
         },
     };
+}
+
+/**
+ * What the editor sees over its comms websocket: node statuses (retained, so the latest one of each
+ * node arrives even when it was set before we connected) and debug sidebar messages.
+ */
+async function watchEditor(nodeRedUrl) {
+    const ws = new WebSocket(nodeRedUrl.replace(/^http/, 'ws') + 'comms');
+    const statuses = new Map();
+    const debug = [];
+    ws.on('message', (data) => {
+        for (const { topic, data: payload } of [].concat(JSON.parse(String(data)))) {
+            if (topic === 'debug') debug.push(payload);
+            else if (topic && topic.startsWith('status/')) statuses.set(topic.slice('status/'.length), payload);
+        }
+    });
+    await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+    });
+    ws.send(JSON.stringify({ subscribe: 'status/#' }));
+    ws.send(JSON.stringify({ subscribe: 'debug' }));
+    return { statuses, debug, close: () => ws.close() };
 }
 
 /** ThingsBoard's X.509 credentials id, computed here independently: sha3-256 of base64(DER(leaf)). */
@@ -92,4 +117,4 @@ function rest(tbsim, method, apiPath, body) {
     });
 }
 
-module.exports = { root, startTbsim, deployExamples, waitFor, credentialsIdOf, rest, nodeRedUnderTest };
+module.exports = { root, startTbsim, deployExamples, watchEditor, waitFor, credentialsIdOf, rest, nodeRedUnderTest };
