@@ -63,7 +63,7 @@ function certFiles(base) {
 }
 
 async function startSim(options = {}) {
-    const { startTbsim } = require(process.env.TB_EARLY_TBSIM || path.join(dist, '..', 'tools', 'tbsim', 'index.js'));
+    const { startTbsim } = require(path.join(dist, '..', 'tools', 'tbsim', 'index.js'));
     return startTbsim({ provisionResponseCloseMs: 500, ...options });
 }
 

@@ -73,12 +73,13 @@ function exchange(request: DeviceApiProvisionRequest, endpoint: Endpoint, timeou
             keepalive: 30,
             reconnectPeriod: 0,
             connectTimeout: timeoutMs,
-            ca: trust.ca as string[] | undefined,
             rejectUnauthorized: trust.rejectUnauthorized,
-            servername: trust.servername,
-            checkServerIdentity: trust.checkServerIdentity,
-            minVersion: trust.minVersion,
         };
+        // Only keys that are set: tls.connect asserts on an explicit `checkServerIdentity: undefined`.
+        if (trust.ca) options.ca = trust.ca as string[];
+        if (trust.servername) options.servername = trust.servername;
+        if (trust.checkServerIdentity) options.checkServerIdentity = trust.checkServerIdentity;
+        if (trust.minVersion) options.minVersion = trust.minVersion;
         const client = mqtt.connect(options);
         const finish = (error: CodedError | undefined, response?: ProvisionResponse) => {
             if (settled) return;
