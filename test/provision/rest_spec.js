@@ -148,6 +148,15 @@ describe('tb-provision (rest) against tbsim', function () {
         assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'red', shape: 'ring', text: 'login rejected' });
     });
 
+    it('reports a rejected API key without the key', async function () {
+        const apiKey = 'tb_not-a-valid-key-0123456789';
+        const flow = await loadProvisionFlow(sim, { configCredentials: { ca: sim.caPem, apiKey } });
+        const message = await provisionError(flow, { deviceName: 'rest-bad-key', payload: { certificate: selfSigned(dir, 'rest-bad-key').certPem } });
+        assert.strictEqual(message,
+            'ThingsBoard rejected the API key of tb-x509-config "tbsim" (Invalid username or password): check that the key exists, is enabled and has not expired.');
+        assert.ok(!message.includes(apiKey));
+    });
+
     it('says the config has no REST URL', async function () {
         const cert = selfSigned(dir, 'rest-no-url');
         const flow = await loadProvisionFlow(sim, { config: { restUrl: '' } });
