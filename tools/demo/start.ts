@@ -4,7 +4,8 @@
  * Ctrl-C stops both.
  *
  * Flags (all optional): --rest-port 8080 --mqtt-port 8883 --node-red-port 1880 (each falls back
- * to a free port when taken; 0 = any free port), --data-dir .tbsim, --user-dir .demo, --verbose.
+ * to a free port when taken; 0 = any free port), --data-dir .tbsim, --user-dir .demo, --verbose,
+ * --node-red-dir <dir> (run the Node-RED installed there instead of this project's devDependency).
  */
 import { spawn, type ChildProcess } from 'child_process';
 import * as path from 'path';
@@ -21,6 +22,7 @@ interface DemoOptions {
     nodeRedPort: number;
     dataDir: string;
     userDir: string;
+    nodeRedDir?: string;
     verbose: boolean;
 }
 
@@ -47,6 +49,7 @@ function parseArgs(argv: string[], cwd: string): DemoOptions {
             case '--node-red-port': opts.nodeRedPort = port(); break;
             case '--data-dir': opts.dataDir = path.resolve(cwd, value()); break;
             case '--user-dir': opts.userDir = path.resolve(cwd, value()); break;
+            case '--node-red-dir': opts.nodeRedDir = path.resolve(cwd, value()); break;
             case '--verbose': opts.verbose = true; break;
             default: throw new Error(`unknown option ${flag} (see the top of tools/demo/start.ts)`);
         }
@@ -54,8 +57,13 @@ function parseArgs(argv: string[], cwd: string): DemoOptions {
     return opts;
 }
 
-function startNodeRed(userDir: string, port: number, onLine: (line: string) => void): ChildProcess {
-    const redJs = require.resolve('node-red/red.js');
+function startNodeRed(
+    userDir: string,
+    port: number,
+    nodeRedDir: string | undefined,
+    onLine: (line: string) => void,
+): ChildProcess {
+    const redJs = require.resolve('node-red/red.js', nodeRedDir ? { paths: [nodeRedDir] } : undefined);
     const child = spawn(process.execPath, [redJs, '-u', userDir, '-p', String(port)], {
         stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -101,13 +109,15 @@ async function main(): Promise<void> {
     const editorUrl = `http://${HOST}:${nodeRedPort}/`;
     let stopping = false;
     let announced = false;
-    const nodeRed = startNodeRed(opts.userDir, nodeRedPort, (line) => {
+    let nodeRedVersion = '';
+    const nodeRed = startNodeRed(opts.userDir, nodeRedPort, opts.nodeRedDir, (line) => {
         const notable = /\[(warn|error)\]/.test(line) && !line.includes('Projects disabled');
         if (opts.verbose || notable) say(`[node-red] ${line}`);
+        nodeRedVersion ||= /Node-RED version: (v\S+)/.exec(line)?.[1] ?? '';
         if (!announced && line.includes('Server now running at')) {
             announced = true;
             say('');
-            say(`Node-RED editor   ${editorUrl}   (user dir ${opts.userDir})`);
+            say(`Node-RED editor   ${editorUrl}   (Node-RED ${nodeRedVersion}, user dir ${opts.userDir})`);
             say(`tbsim REST API    ${tbsim.restUrl}   tenant ${tbsim.tenant.username} / ${tbsim.tenant.password}`);
             say(`tbsim MQTT (TLS)  ${tbsim.mqttHost}:${tbsim.mqttPort}   CA ${tbsim.caFile}`);
             say(`Onboarding ${DEVICE} and streaming its readings; press Ctrl-C to stop both.`);
