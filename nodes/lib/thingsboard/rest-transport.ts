@@ -45,6 +45,13 @@ export function retryAfterMs(header: unknown, now = Date.now()): number | undefi
     return Number.isFinite(date) ? Math.max(0, date - now) : undefined;
 }
 
+/**
+ * Connections per config node. A burst of msgs then reuses a few warm TLS connections
+ * instead of opening one handshake per request (measured: 39 concurrent provisions
+ * about 0.4 s with 6 sockets, 1.3–2.7 s unbounded, against a local server).
+ */
+const MAX_SOCKETS = 6;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
 /**
@@ -91,9 +98,9 @@ export class RestTransport {
         const host = this.baseUrl.hostname.replace(/^\[|\]$/g, '');
         if (secure) {
             const tlsOptions = serverTrustOptions(this.settings, host, await this.caChain());
-            this.agent = new https.Agent({ keepAlive: true, ...tlsOptions });
+            this.agent = new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...tlsOptions });
         } else {
-            this.agent = new http.Agent({ keepAlive: true });
+            this.agent = new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
         }
         return axios.create({
             baseURL: this.baseUrl.toString().replace(/\/+$/, ''),
