@@ -1,0 +1,158 @@
+'use strict';
+// Helpers for the tbsim tests: independent clients only (curl, openssl, mosquitto_pub, mqtt.js).
+const { execFile } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const mqtt = require('mqtt');
+const { startTbsim } = require('../../dist/tools/tbsim/index.js');
+
+function run(cmd, args, opts = {}) {
+    return new Promise((resolve) => {
+        execFile(cmd, args, { timeout: 20000, ...opts }, (err, stdout, stderr) => {
+            resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+        });
+    });
+}
+
+function tempDir(prefix = 'tbsim-test-') {
+    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** curl against tbsim REST; returns {status, body (parsed JSON when possible), text}. */
+async function curl(sim, method, urlPath, { headers = {}, body, auth } = {}) {
+    const args = ['-s', '--cacert', sim.caFile, '-X', method, '-w', '\n%{http_code}'];
+    if (auth) args.push('-H', auth);
+    for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`);
+    if (body !== undefined) {
+        args.push('-H', 'Content-Type: application/json', '--data-binary', typeof body === 'string' ? body : JSON.stringify(body));
+    }
+    args.push(sim.restUrl + urlPath);
+    const { code, stdout, stderr } = await run('curl', args);
+    if (code !== 0) throw new Error(`curl failed (${code}): ${stderr}`);
+    const cut = stdout.lastIndexOf('\n');
+    const text = stdout.slice(0, cut);
+    const status = Number(stdout.slice(cut + 1));
+    let parsed;
+    try {
+        parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+        parsed = undefined;
+    }
+    return { status, body: parsed, text };
+}
+
+async function login(sim) {
+    const res = await curl(sim, 'POST', '/api/auth/login', { body: sim.tenant });
+    if (res.status !== 200) throw new Error(`login failed: ${res.text}`);
+    return res.body;
+}
+
+const bearer = (token) => `X-Authorization: Bearer ${token}`;
+const apiKey = (sim) => `X-Authorization: ApiKey ${sim.apiKey}`;
+
+/** EC P-256 self-signed certificate and key made by openssl, as a device would bring. */
+async function makeCert(dir, cn, extra = []) {
+    const keyFile = path.join(dir, `${cn}-key.pem`);
+    const certFile = path.join(dir, `${cn}.pem`);
+    const res = await run('openssl', [
+        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+        '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', `/CN=${cn}`, ...extra,
+    ]);
+    if (res.code !== 0) throw new Error(`openssl failed: ${res.stderr}`);
+    return { keyFile, certFile, certPem: fs.readFileSync(certFile, 'utf8'), keyPem: fs.readFileSync(keyFile, 'utf8') };
+}
+
+/** ThingsBoard's credentials id computed with openssl alone: SHA3-256 of base64(DER). */
+async function opensslCredentialsId(certFile) {
+    const der = await new Promise((resolve, reject) => {
+        execFile('openssl', ['x509', '-in', certFile, '-outform', 'DER'], { encoding: 'buffer' }, (err, stdout) =>
+            err ? reject(err) : resolve(stdout),
+        );
+    });
+    const b64File = `${certFile}.b64`;
+    fs.writeFileSync(b64File, der.toString('base64'));
+    const res = await run('openssl', ['dgst', '-sha3-256', '-r', b64File]);
+    return res.stdout.split(' ')[0].trim();
+}
+
+async function registerCertificate(sim, name, certPem) {
+    return curl(sim, 'POST', '/api/device-with-credentials', {
+        auth: apiKey(sim),
+        body: { device: { name, type: 'default' }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: certPem } },
+    });
+}
+
+/** mqtt.js client that reports everything and never reconnects. Resolves once CONNACK (or a refusal) arrived. */
+function connectMqtt(sim, { cert, protocolVersion = 4, username, password, clientId, ca = sim.caPem } = {}) {
+    const client = mqtt.connect({
+        host: sim.mqttHost,
+        port: sim.mqttPort,
+        protocol: 'mqtts',
+        ca,
+        cert: cert && cert.certPem,
+        key: cert && cert.keyPem,
+        protocolVersion,
+        username,
+        password,
+        clientId: clientId ?? `test-${Math.random().toString(16).slice(2)}`,
+        reconnectPeriod: 0,
+        connectTimeout: 10000,
+    });
+    const seen = { disconnects: [], errors: [], closed: false, messages: [] };
+    client.seen = seen;
+    client.on('disconnect', (p) => seen.disconnects.push(p.reasonCode));
+    client.on('error', (e) => seen.errors.push(e));
+    client.on('close', () => {
+        seen.closed = true;
+    });
+    client.on('message', (topic, payload) => seen.messages.push({ topic, payload: payload.toString() }));
+    return new Promise((resolve) => {
+        client.once('connect', (connack) => resolve({ client, connack }));
+        client.once('error', (err) => resolve({ client, error: err }));
+        client.once('close', () => resolve({ client, closed: true }));
+    });
+}
+
+function waitFor(predicate, ms = 5000, what = 'condition') {
+    return new Promise((resolve, reject) => {
+        const started = Date.now();
+        const tick = () => {
+            let value;
+            try {
+                value = predicate();
+            } catch (e) {
+                return reject(e);
+            }
+            if (value) return resolve(value);
+            if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
+            setTimeout(tick, 20);
+        };
+        tick();
+    });
+}
+
+function publish(client, topic, payload, opts = { qos: 1 }) {
+    return new Promise((resolve) => client.publish(topic, payload, opts, (err, packet) => resolve({ err, packet })));
+}
+
+function end(client) {
+    return new Promise((resolve) => client.end(true, {}, () => resolve()));
+}
+
+module.exports = {
+    startTbsim,
+    run,
+    tempDir,
+    curl,
+    login,
+    bearer,
+    apiKey,
+    makeCert,
+    opensslCredentialsId,
+    registerCertificate,
+    connectMqtt,
+    waitFor,
+    publish,
+    end,
+};
