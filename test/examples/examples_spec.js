@@ -6,7 +6,7 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { startTbsim, deployExamples, watchEditor, waitFor, credentialsIdOf, rest } = require('./support');
+const { startTbsim, deployExamples, watchEditor, waitFor: waitUntil, credentialsIdOf, rest } = require('./support');
 
 const CONFIG_ID = 'a1b2c3d4e5f60718'; // the tb-x509-config shared by examples 1 and 2
 const GATEWAY_CONFIG_ID = 'c3d4e5f607182930';
@@ -20,6 +20,10 @@ describe('example flows against tbsim', function () {
     this.timeout(90000);
     let tbsim;
     let deployment;
+    // What a timeout message shows: Node-RED's log and the REST calls tbsim answered.
+    const seen = () => `--- Node-RED:\n${deployment ? deployment.output() : ''}\n--- tbsim REST:\n` +
+        tbsim.requestLog().map((r) => `${r.method} ${r.path} ${r.status}`).join('\n');
+    const waitFor = (what, probe) => waitUntil(what, probe, 30000, seen);
 
     before(async () => {
         tbsim = await startTbsim({ restPort: 0, mqttPort: 0 });

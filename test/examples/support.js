@@ -21,12 +21,13 @@ function nodeRedUnderTest() {
     return process.env.TB_NODE_RED_DIR ? { nodeRedDir: path.resolve(process.env.TB_NODE_RED_DIR) } : {};
 }
 
-async function waitFor(what, probe, timeoutMs = 30000) {
+/** Polls `probe` until it returns something truthy; on timeout, `context()` explains what was seen. */
+async function waitFor(what, probe, timeoutMs = 30000, context = () => '') {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
         const value = await probe();
         if (value) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${context()}`);
         await new Promise((r) => setTimeout(r, 100));
     }
 }
