@@ -135,8 +135,9 @@ export class SharedConnection extends EventEmitter {
     register(userId: string, user: ConnectionUser): void {
         if (this.phase === 'closed') return;
         this.users.set(userId, user);
-        user.onState(this.state());
+        // the first user starts the connection, which tells every user 'connecting'
         if (this.phase === 'idle') void this.attempt();
+        else user.onState(this.state());
     }
 
     /**
