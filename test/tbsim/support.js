@@ -156,3 +156,55 @@ module.exports = {
     publish,
     end,
 };
+
+/**
+ * A bare MQTT session over TLS that records every packet the server sends, for exact protocol checks
+ * (e.g. CONNACK followed by DISCONNECT, which a full client may not surface).
+ */
+function rawSession(sim, { protocolVersion = 4, cert, connect = {} } = {}) {
+    const tls = require('tls');
+    const mqttPacket = require('mqtt-packet');
+    const socket = tls.connect({ host: sim.mqttHost, port: sim.mqttPort, ca: sim.caPem, cert: cert && cert.certPem, key: cert && cert.keyPem });
+    const parser = mqttPacket.parser({ protocolVersion });
+    const session = { packets: [], closed: false, socket };
+    parser.on('packet', (p) => session.packets.push(p));
+    socket.on('data', (d) => parser.parse(d));
+    socket.on('error', () => undefined);
+    session.closedPromise = new Promise((resolve) => socket.on('close', () => {
+        session.closed = true;
+        resolve();
+    }));
+    session.send = (packet) => socket.write(mqttPacket.generate(packet, { protocolVersion }));
+    socket.once('secureConnect', () =>
+        session.send({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId: 'raw-' + Math.random().toString(16).slice(2), keepalive: 30, ...connect }),
+    );
+    return session;
+}
+module.exports.rawSession = rawSession;
+
+/** A self-signed RSA certificate whose validity ended in 2021 (openssl 3.0 cannot back-date `req -x509`). */
+function makeExpiredCert(dir, cn) {
+    const crypto = require('crypto');
+    const forge = require('node-forge');
+    const { privateKey } = crypto.generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const key = forge.pki.privateKeyFromPem(privateKey);
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
+    cert.serialNumber = '01';
+    cert.validity.notBefore = new Date('2020-01-01T00:00:00Z');
+    cert.validity.notAfter = new Date('2021-01-01T00:00:00Z');
+    cert.setSubject([{ name: 'commonName', value: cn }]);
+    cert.setIssuer([{ name: 'commonName', value: cn }]);
+    cert.sign(key, forge.md.sha256.create());
+    const certPem = forge.pki.certificateToPem(cert);
+    const certFile = path.join(dir, `${cn}.pem`);
+    const keyFile = path.join(dir, `${cn}-key.pem`);
+    fs.writeFileSync(certFile, certPem);
+    fs.writeFileSync(keyFile, privateKey);
+    return { certPem, keyPem: privateKey, certFile, keyFile };
+}
+module.exports.makeExpiredCert = makeExpiredCert;

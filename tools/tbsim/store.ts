@@ -496,7 +496,8 @@ export class TenantStore extends EventEmitter {
             createdTime: current?.createdTime ?? Date.now(),
             deviceId,
             ...prepared,
-            version: (current?.version ?? 0) + 1,
+            // Hibernate bumps @Version only for a dirty entity.
+            version: current && !changed ? current.version : (current?.version ?? 0) + 1,
         };
         this.credentialsByDevice.set(deviceId, record);
         if (changed) this.emit('credentialsChanged', deviceId);
