@@ -73,6 +73,30 @@ describe('tbsim MQTT', function () {
             assert.strictEqual((await connect({ cert, protocolVersion: 4 })).error.code, 5);
         });
 
+        it('drops a TLS session whose presented chain does not verify link by link, but not a good chain', async function () {
+            const { run } = require('./support');
+            const path = require('path');
+            const file = (n) => path.join(dir, n);
+            for (const n of ['inter-real', 'inter-fake']) {
+                await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+                    '-keyout', file(`${n}-key.pem`), '-out', file(`${n}.pem`), '-days', '2', '-subj', '/CN=Same Intermediate Name']);
+            }
+            await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+                '-keyout', file('chained-key.pem'), '-out', file('chained.csr'), '-subj', '/CN=chained']);
+            const signed = await run('openssl', ['x509', '-req', '-in', file('chained.csr'), '-CA', file('inter-real.pem'),
+                '-CAkey', file('inter-real-key.pem'), '-CAcreateserial', '-out', file('chained.pem'), '-days', '2']);
+            assert.strictEqual(signed.code, 0, signed.stderr);
+            const leaf = fs.readFileSync(file('chained.pem'), 'utf8');
+            const keyPem = fs.readFileSync(file('chained-key.pem'), 'utf8');
+            assert.strictEqual((await registerCertificate(sim, 'chained', leaf)).status, 200);
+            const good = await connect({ cert: { certPem: leaf + fs.readFileSync(file('inter-real.pem'), 'utf8'), keyPem }, protocolVersion: 5 });
+            assert.strictEqual(good.connack.reasonCode, 0);
+            await end(good.client);
+            const bad = await connect({ cert: { certPem: leaf + fs.readFileSync(file('inter-fake.pem'), 'utf8'), keyPem }, protocolVersion: 5 });
+            assert.strictEqual(bad.closed, true);
+            assert.strictEqual(bad.connack, undefined);
+        });
+
         it('gives a provision session CONNACK 0 even when a certificate is presented', async function () {
             const cert = await makeCert(dir, 'prov-with-cert');
             const { connack } = await connect({ cert, username: 'provision', protocolVersion: 5 });
