@@ -7,10 +7,10 @@ const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { execFile } = require('child_process');
-const { helper, nodes } = require('../support/node-red');
+const { helper, nodes, coreNode } = require('../support/node-red');
 const { tempDir, selfSigned, startSim, simRest, provisionError, provisionOk } = require('../provision/support');
 
-const injectNode = require('@node-red/nodes/core/common/20-inject.js');
+const injectNode = coreNode('core/common/20-inject.js');
 
 function mosquittoPub(args) {
     return new Promise((resolve) => {

@@ -5,11 +5,11 @@
 // the unregistered-certificate case recovering once the certificate is provisioned.
 const assert = require('assert');
 const fs = require('fs');
-const { helper, nodes } = require('../support/node-red');
+const { helper, nodes, coreNode } = require('../support/node-red');
 const { tempDir, selfSigned, startSim, simRest } = require('../provision/support');
 
-const catchNode = require('@node-red/nodes/core/common/25-catch.js');
-const completeNode = require('@node-red/nodes/core/common/24-complete.js');
+const catchNode = coreNode('core/common/25-catch.js');
+const completeNode = coreNode('core/common/24-complete.js');
 
 function waitFor(predicate, timeoutMs = 15000) {
     const start = Date.now();

@@ -19,4 +19,10 @@ const nodes = {
     mqttOut: require(path.join(dist, 'tb-x509-mqtt-out', 'tb-x509-mqtt-out.js')),
 };
 
-module.exports = { helper, nodes, allNodes: Object.values(nodes), dist, nodeRedMain };
+// Core nodes (inject, catch, ...) of the Node-RED under test: under TB_NODE_RED_DIR a core node of
+// the project's own 4.x would be a second copy next to the one the helper preloads ("already registered").
+function coreNode(file) {
+    return require(require.resolve(path.posix.join('@node-red/nodes', file), { paths: [path.dirname(nodeRedMain)] }));
+}
+
+module.exports = { helper, nodes, allNodes: Object.values(nodes), dist, nodeRedMain, coreNode };
