@@ -44,12 +44,18 @@ export interface Tbsim {
     stop(): Promise<void>;
     setRateLimit(opts: { next429: number }): void;
     expireAccessTokens(): void;
+    /**
+     * For X509_CERTIFICATE_CHAIN, provisionDeviceSecret is the CA/intermediate PEM; the provision key is then derived
+     * from it (§3.4) and returned.
+     */
     createDeviceProfile(p: {
         name: string;
-        provisionType?: 'DISABLED' | 'ALLOW_CREATE_NEW_DEVICES' | 'CHECK_PRE_PROVISIONED_DEVICES';
+        provisionType?: 'DISABLED' | 'ALLOW_CREATE_NEW_DEVICES' | 'CHECK_PRE_PROVISIONED_DEVICES' | 'X509_CERTIFICATE_CHAIN';
         provisionDeviceKey?: string;
         provisionDeviceSecret?: string;
-    }): { id: string };
+        certificateRegExPattern?: string;
+        allowCreateNewDevicesByX509Certificate?: boolean;
+    }): { id: string; provisionDeviceKey: string | null };
     findDeviceByName(name: string): SimDevice | undefined;
     telemetry(deviceId: string): Array<{ ts: number; values: Record<string, unknown> }>;
     attributes(deviceId: string): Record<string, unknown>;
@@ -171,14 +177,27 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         expireAccessTokens(): void {
             auth.expireAccessTokens();
         },
-        createDeviceProfile(p): { id: string } {
+        createDeviceProfile(p): { id: string; provisionDeviceKey: string | null } {
+            const provisionType = (p.provisionType ?? 'DISABLED') as ProvisionType;
             const profile = store.createProfile({
                 name: p.name,
-                provisionType: (p.provisionType ?? 'DISABLED') as ProvisionType,
+                provisionType,
                 provisionDeviceKey: p.provisionDeviceKey,
                 provisionDeviceSecret: p.provisionDeviceSecret,
+                profileData:
+                    provisionType === 'X509_CERTIFICATE_CHAIN'
+                        ? {
+                              configuration: { type: 'DEFAULT' },
+                              transportConfiguration: { type: 'DEFAULT' },
+                              provisionConfiguration: {
+                                  type: provisionType,
+                                  certificateRegExPattern: p.certificateRegExPattern ?? '(.*)',
+                                  allowCreateNewDevicesByX509Certificate: p.allowCreateNewDevicesByX509Certificate ?? true,
+                              },
+                          }
+                        : undefined,
             });
-            return { id: profile.id };
+            return { id: profile.id, provisionDeviceKey: profile.provisionDeviceKey };
         },
         findDeviceByName(name): SimDevice | undefined {
             const device = store.findDeviceByName(name);

@@ -12,6 +12,7 @@ import {
     parseJsonObject,
     parseTelemetry,
 } from './payloads';
+import { provisionByChain } from './chain-provision';
 import { provisionDevice } from './provision';
 import type { CredentialsRecord, DeviceRecord, TenantStore } from './store';
 
@@ -159,11 +160,16 @@ class Connection {
         socket.on('close', () => this.onClose());
         this.parser.on('packet', (p: Packet) => this.onPacket(p));
         this.parser.on('error', (err: Error) => this.protocolError(err.message));
-        if (!this.chainLinksVerify()) {
+        const chain = this.presentedChain();
+        if (!Connection.linksVerify(chain)) {
             // ThingsBoard's trust manager fails the handshake here; the nearest a Node server can do is drop it now.
             this.log('client certificate chain does not verify link by link: closing');
             socket.destroy();
             return;
+        }
+        if (chain.length > 0) {
+            const outcome = provisionByChain(this.deps.store, chain);
+            if (outcome !== 'none' && outcome !== 'known') this.log(`X.509 chain provisioning: ${outcome}`);
         }
         socket.on('data', (chunk: Buffer) => this.onData(chunk));
     }
@@ -177,21 +183,32 @@ class Connection {
     }
 
     // ------------------------------------------------------------------ TLS
-    /** Each certificate of the chain Node rebuilt from what the client sent must be signed by the next one. */
-    private chainLinksVerify(): boolean {
+    /**
+     * The chain Node rebuilt from what the client sent, leaf first (Node links certificates by issuer name, so it
+     * shows neither the sending order nor certificates that link to nothing).
+     */
+    private presentedChain(): X509Certificate[] {
         const peer = this.socket.getPeerCertificate(true);
-        if (!peer || !peer.raw) return true;
-        let cert: tls.DetailedPeerCertificate = peer;
+        if (!peer || !peer.raw) return [];
+        const chain: X509Certificate[] = [];
         const seen = new Set<tls.DetailedPeerCertificate>();
-        while (cert.issuerCertificate && cert.issuerCertificate !== cert && !seen.has(cert)) {
+        let cert: tls.DetailedPeerCertificate | undefined = peer;
+        while (cert && !seen.has(cert)) {
             seen.add(cert);
-            const issuer = cert.issuerCertificate;
+            chain.push(new X509Certificate(cert.raw));
+            cert = cert.issuerCertificate && cert.issuerCertificate !== cert ? cert.issuerCertificate : undefined;
+        }
+        return chain;
+    }
+
+    /** Each certificate of the presented chain must be signed by the next one (ThingsBoard's only handshake check). */
+    private static linksVerify(chain: X509Certificate[]): boolean {
+        for (let i = 0; i + 1 < chain.length; i++) {
             try {
-                if (!new X509Certificate(cert.raw).verify(new X509Certificate(issuer.raw).publicKey)) return false;
+                if (!chain[i].verify(chain[i + 1].publicKey)) return false;
             } catch {
                 return false;
             }
-            cert = issuer;
         }
         return true;
     }
