@@ -295,6 +295,18 @@ describe('tbsim REST', function () {
             assert.strictEqual(untrusted.code, 60); // peer certificate cannot be authenticated with known CA certificates
         });
 
+        it('gives every instance its own CA, so another tbsim CA does not trust this server', async function () {
+            const other = await startTbsim();
+            try {
+                assert.notStrictEqual(other.caPem, sim.caPem);
+                const { run } = require('./support');
+                const res = await run('curl', ['-s', '-o', '/dev/null', '--cacert', other.caFile, `${sim.restUrl}/api/auth/user`]);
+                assert.strictEqual(res.code, 60);
+            } finally {
+                await other.stop();
+            }
+        });
+
         it('can serve plain HTTP when asked', async function () {
             const plain = await startTbsim({ restTls: false });
             try {

@@ -87,7 +87,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     const tenant = opts.tenant ?? { username: 'tenant@thingsboard.org', password: 'tenant' };
     const tempDir = opts.dataDir ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'tbsim-'));
     const dataDir = opts.dataDir ?? (tempDir as string);
-    const pki = loadOrCreatePki(dataDir, { reuseInProcess: tempDir !== undefined, extraNames: [host] });
+    const pki = await loadOrCreatePki(dataDir, { extraNames: [host] });
 
     const store = new TenantStore();
     if (opts.persistFile) store.load(opts.persistFile);

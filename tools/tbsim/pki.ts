@@ -1,4 +1,5 @@
-import { generateKeyPairSync, randomBytes, X509Certificate } from 'crypto';
+import { generateKeyPair, randomBytes, X509Certificate } from 'crypto';
+import { promisify } from 'util';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
@@ -15,10 +16,8 @@ export interface ServerPki {
 
 const FILES = { ca: 'ca.pem', caKey: 'ca-key.pem', cert: 'server.pem', key: 'server-key.pem' };
 
-// Fresh temp dirs in one process share one generated set: RSA generation is the slow part of starting tbsim.
-let generatedInProcess: Omit<ServerPki, 'caFile'> | undefined;
-
-export function loadOrCreatePki(dataDir: string, opts: { reuseInProcess: boolean; extraNames?: string[] }): ServerPki {
+// Every data dir gets its own CA, so a test can rely on one tbsim's CA not trusting another's server.
+export async function loadOrCreatePki(dataDir: string, opts: { extraNames?: string[] } = {}): Promise<ServerPki> {
     fs.mkdirSync(dataDir, { recursive: true });
     const file = (name: string): string => path.join(dataDir, name);
     if ([FILES.ca, FILES.cert, FILES.key].every((f) => fs.existsSync(file(f)))) {
@@ -29,21 +28,19 @@ export function loadOrCreatePki(dataDir: string, opts: { reuseInProcess: boolean
             keyPem: fs.readFileSync(file(FILES.key), 'utf8'),
         };
     }
-    let made: Omit<ServerPki, 'caFile'> & { caKeyPem?: string };
-    if (opts.reuseInProcess && generatedInProcess && !opts.extraNames?.length) made = generatedInProcess;
-    else {
-        made = generate(opts.extraNames ?? []);
-        if (opts.reuseInProcess && !opts.extraNames?.length) generatedInProcess = made;
-    }
+    const made = await generate(opts.extraNames ?? []);
     fs.writeFileSync(file(FILES.ca), made.caPem);
-    if (made.caKeyPem) fs.writeFileSync(file(FILES.caKey), made.caKeyPem, { mode: 0o600 });
+    fs.writeFileSync(file(FILES.caKey), made.caKeyPem, { mode: 0o600 });
     fs.writeFileSync(file(FILES.cert), made.certPem);
     fs.writeFileSync(file(FILES.key), made.keyPem, { mode: 0o600 });
     return { caPem: made.caPem, caFile: file(FILES.ca), certPem: made.certPem, keyPem: made.keyPem };
 }
 
-function rsaKeys(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string } {
-    const { privateKey } = generateKeyPairSync('rsa', {
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/** Native RSA generation off the event loop (node-forge only signs). */
+async function rsaKeys(): Promise<{ privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pem: string }> {
+    const { privateKey } = await generateKeyPairAsync('rsa', {
         modulusLength: 2048,
         privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
         publicKeyEncoding: { type: 'spki', format: 'pem' },
@@ -58,9 +55,9 @@ function serial(): string {
     return bytes.toString('hex');
 }
 
-function generate(extraNames: string[]): Omit<ServerPki, 'caFile'> & { caKeyPem: string } {
+async function generate(extraNames: string[]): Promise<Omit<ServerPki, 'caFile'> & { caKeyPem: string }> {
     const now = Date.now();
-    const caKeys = rsaKeys();
+    const [caKeys, serverKeys] = await Promise.all([rsaKeys(), rsaKeys()]);
     const ca = forge.pki.createCertificate();
     ca.publicKey = caKeys.publicKey;
     ca.serialNumber = serial();
@@ -79,7 +76,6 @@ function generate(extraNames: string[]): Omit<ServerPki, 'caFile'> & { caKeyPem:
     ]);
     ca.sign(caKeys.privateKey, forge.md.sha256.create());
 
-    const serverKeys = rsaKeys();
     const server = forge.pki.createCertificate();
     server.publicKey = serverKeys.publicKey;
     server.serialNumber = serial();
