@@ -460,6 +460,16 @@ describe('editor in a browser', function () {
             );
             assert.deepStrictEqual(imported, ourTypes);
             await deploy(page);
+            const tab = expected.find((n) => n.type === 'tab');
+            if (tab) {
+                await page.evaluate((label) => {
+                    let id;
+                    RED.nodes.eachWorkspace((ws) => {
+                        if (ws.label === label) id = ws.id;
+                    });
+                    RED.workspaces.show(id);
+                }, tab.label);
+            }
             await shot(page, 'example-deployed');
 
             const res = await fetch(`${nr.url}flows`, { headers: { Accept: 'application/json', 'Node-RED-API-Version': 'v2' } });
