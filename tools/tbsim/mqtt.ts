@@ -1,7 +1,7 @@
 import { X509Certificate } from 'crypto';
 import type { EventEmitter } from 'events';
 import * as tls from 'tls';
-import * as mqttPacket from 'mqtt-packet';
+import { mqttPacket, type MqttPacket } from './packet-codec';
 import { leafCredentialsId, sha3OfParts } from './hash';
 import {
     InvalidPayload,
@@ -136,7 +136,7 @@ export class MqttServer {
     }
 }
 
-type Packet = mqttPacket.Packet;
+type Packet = MqttPacket.Packet;
 
 class Connection {
     private buffer: Buffer = Buffer.alloc(0);
@@ -316,7 +316,7 @@ class Connection {
         }
     }
 
-    private onConnect(packet: mqttPacket.IConnectPacket): void {
+    private onConnect(packet: MqttPacket.IConnectPacket): void {
         this.protocolVersion = packet.protocolVersion === 5 ? 5 : 4;
         this.parser = mqttPacket.parser({ protocolVersion: this.protocolVersion });
         this.parser.on('packet', (p: Packet) => this.onPacket(p));
@@ -427,7 +427,7 @@ class Connection {
         return { refuse: RC.BAD_USER_NAME_OR_PASSWORD };
     }
 
-    private onSubscribe(packet: mqttPacket.ISubscribePacket): void {
+    private onSubscribe(packet: MqttPacket.ISubscribePacket): void {
         const granted = packet.subscriptions.map((s) => {
             const allowed = this.state === 'provision' ? s.topic === PROVISION_RESPONSE : DEVICE_FILTERS.has(s.topic);
             if (!allowed) return this.protocolVersion === 5 ? RC.TOPIC_FILTER_INVALID : 0x80;
@@ -439,7 +439,7 @@ class Connection {
     }
 
     /** PUBACK whenever there is a packet id (so QoS 2 gets a PUBACK too, as in ThingsBoard); v3 carries no reason. */
-    private puback(packet: mqttPacket.IPublishPacket, reason: number = RC.SUCCESS): void {
+    private puback(packet: MqttPacket.IPublishPacket, reason: number = RC.SUCCESS): void {
         if (!packet.messageId) return;
         if (this.protocolVersion === 5) this.send({ cmd: 'puback', messageId: packet.messageId, reasonCode: reason });
         else this.send({ cmd: 'puback', messageId: packet.messageId });
@@ -468,7 +468,7 @@ class Connection {
         return undefined;
     }
 
-    private onPublish(packet: mqttPacket.IPublishPacket): void {
+    private onPublish(packet: MqttPacket.IPublishPacket): void {
         const device = this.device as DeviceRecord;
         const topic = packet.topic;
         const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
@@ -578,7 +578,7 @@ class Connection {
         return device.id;
     }
 
-    private onProvisionPublish(packet: mqttPacket.IPublishPacket): void {
+    private onProvisionPublish(packet: MqttPacket.IPublishPacket): void {
         if (packet.topic !== PROVISION_REQUEST) {
             this.log(`provision session published to ${packet.topic}: closing`);
             this.puback(packet, RC.TOPIC_NAME_INVALID);
