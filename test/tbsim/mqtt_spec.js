@@ -262,6 +262,11 @@ describe('tbsim MQTT', function () {
             const r = await publish(client, 'v1/gateway/telemetry', JSON.stringify({ 'Sub A': { t: 3 } }));
             assert.strictEqual(r.err.code, 0x99); // nothing valid left
 
+            // a sub-device that cannot be created fails the session, not the server (v5 DISCONNECT 0x83)
+            client.publish('v1/gateway/telemetry', JSON.stringify({ '': [{ t: 1 }] }), { qos: 1 });
+            await waitFor(() => client.seen.closed, 5000, 'session closed');
+            assert.deepStrictEqual(client.seen.disconnects, [0x83]);
+
             const plain = await registeredDevice('not-a-gateway');
             const p = await connect({ cert: plain.cert, protocolVersion: 5 });
             assert.strictEqual((await publish(p.client, 'v1/gateway/telemetry', JSON.stringify({ X: [{ t: 1 }] }))).err.code, 0x90);

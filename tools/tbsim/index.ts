@@ -77,8 +77,16 @@ function listen(server: http.Server | import('net').Server, port: number, host: 
     });
 }
 
+/** Clients cannot dial a wildcard address, and the server certificate names localhost / 127.0.0.1 / ::1. */
+function dialHost(host: string): string {
+    if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+    if (host === '::') return '::1';
+    return host;
+}
+
 function urlHost(host: string): string {
-    return host.includes(':') ? `[${host}]` : host;
+    const dial = dialHost(host);
+    return dial.includes(':') ? `[${dial}]` : dial;
 }
 
 export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
@@ -145,12 +153,12 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         throw err;
     }
     const restUrl = `${restTls ? 'https' : 'http'}://${urlHost(host)}:${restPort}`;
-    log(`tbsim: REST ${restUrl}, MQTT TLS ${host}:${mqttPort}, CA ${pki.caFile}`);
+    log(`tbsim: REST ${restUrl}, MQTT TLS ${dialHost(host)}:${mqttPort}, CA ${pki.caFile}`);
 
     let stopped = false;
     return {
         restUrl,
-        mqttHost: host,
+        mqttHost: dialHost(host),
         mqttPort,
         caPem: pki.caPem,
         caFile: pki.caFile,

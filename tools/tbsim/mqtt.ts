@@ -168,8 +168,13 @@ class Connection {
             return;
         }
         if (chain.length > 0) {
-            const outcome = provisionByChain(this.deps.store, chain);
-            if (outcome !== 'none' && outcome !== 'known') this.log(`X.509 chain provisioning: ${outcome}`);
+            try {
+                const outcome = provisionByChain(this.deps.store, chain);
+                if (outcome !== 'none' && outcome !== 'known') this.log(`X.509 chain provisioning: ${outcome}`);
+            } catch (err) {
+                // ThingsBoard logs the failure and lets the handshake succeed; CONNECT then decides.
+                this.log(`X.509 chain provisioning failed: ${(err as Error).message}`);
+            }
         }
         socket.on('data', (chunk: Buffer) => this.onData(chunk));
     }
@@ -285,6 +290,16 @@ class Connection {
 
     // ------------------------------------------------------------------ packets
     private onPacket(packet: Packet): void {
+        try {
+            this.handlePacket(packet);
+        } catch (err) {
+            // A processing failure closes the session (v5: DISCONNECT 0x83) and never takes the server down.
+            this.log(`failed to process ${packet.cmd}: ${(err as Error).stack ?? String(err)}`);
+            this.disconnect(RC.IMPLEMENTATION_SPECIFIC);
+        }
+    }
+
+    private handlePacket(packet: Packet): void {
         if (this.state === 'closed') return;
         if (this.state === 'connecting') {
             if (packet.cmd !== 'connect') return this.protocolError(`${packet.cmd} before CONNECT`);
