@@ -33,7 +33,15 @@ export class DeliveryQueue {
     }
 
     add(entry: Omit<DeliveryEntry, 'sentOn' | 'settled'>): DeliveryEntry {
-        const full: DeliveryEntry = { ...entry, sentOn: 0, settled: false };
+        const full: DeliveryEntry = {
+            userId: entry.userId,
+            topic: entry.topic,
+            body: entry.body,
+            qos: entry.qos,
+            callback: entry.callback,
+            sentOn: 0,
+            settled: false,
+        };
         this.entries.push(full);
         this.unsettled++;
         this.perUser.set(entry.userId, this.countFor(entry.userId) + 1);

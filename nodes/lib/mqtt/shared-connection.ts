@@ -92,6 +92,7 @@ export class SharedConnection extends EventEmitter {
     private retryTimer?: NodeJS.Timeout;
     private statusTimer?: NodeJS.Timeout;
     private retryRequested = false;
+    private corked = false;
     private readonly onRegistryRelease = (credentialsId: string): void => {
         if (this.heldBy !== undefined && credentialsId === this.blockedOn) this.retryNow();
     };
@@ -368,6 +369,7 @@ export class SharedConnection extends EventEmitter {
     private write(entry: DeliveryEntry, generation: number): void {
         const client = this.client;
         if (!client) return;
+        this.batchWrites(client);
         entry.sentOn = generation;
         client.publish(entry.topic, entry.body, { qos: entry.qos }, (err) => {
             if (entry.settled || entry.sentOn !== generation) return;
@@ -380,6 +382,24 @@ export class SharedConnection extends EventEmitter {
                 this.queue.settle(entry, fail('MQTT_PUBLISH_REFUSED', { topic: entry.topic, ...pubackReason(reasonCode) }));
             }
             // any other error means the connection is going: the entry is sent again after reconnect
+        });
+    }
+
+    /**
+     * Node-RED hands each msg to the node in its own setImmediate callback, and mqtt.js
+     * uncorks the socket on the next tick, so every publish would become its own TLS record
+     * and write syscall. Keeping the socket corked until the next turn of the event loop sends
+     * all publishes of one turn together (a bare client publishing in a loop gets that for free).
+     */
+    private batchWrites(client: mqtt.MqttClient): void {
+        if (this.corked) return;
+        const stream = client.stream as (NodeJS.WritableStream & { cork?(): void; uncork?(): void }) | undefined;
+        if (!stream || typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return;
+        this.corked = true;
+        stream.cork();
+        setImmediate(() => {
+            this.corked = false;
+            stream.uncork?.();
         });
     }
 
