@@ -5,6 +5,7 @@
 // the unregistered-certificate case recovering once the certificate is provisioned.
 const assert = require('assert');
 const fs = require('fs');
+const mqtt = require('mqtt');
 const { helper, nodes, coreNode } = require('../support/node-red');
 const { tempDir, selfSigned, startSim, simRest } = require('../provision/support');
 
@@ -200,6 +201,56 @@ describe('tb-x509-mqtt-out against tbsim', function () {
         out.receive({ payload: { t: 2 } });
         await waitFor(() => completed.length === 1);
         assert.deepStrictEqual(sim.telemetry(deviceId).map((e) => e.values), [{ t: 2 }]);
+    });
+
+    it('says "session taken over" and warns when another client connects with the same certificate', async function () {
+        const id = selfSigned(dir, 'takeover-1');
+        await registerDevice(sim, 'takeover-1', id.certPem);
+        const { out, statuses } = await load(id);
+        const warnings = [];
+        out.on('call:warn', (call) => warnings.push(call.args[0]));
+        await waitFor(() => statuses.some((s) => s.text === 'connected'));
+        const intruder = mqtt.connect({
+            protocol: 'mqtts', host: sim.mqttHost, port: sim.mqttPort, ca: sim.caPem, cert: id.certPem, key: id.keyPem,
+            protocolVersion: 5, reconnectPeriod: 0, clientId: 'intruder',
+        });
+        intruder.on('error', () => undefined);
+        try {
+            await waitFor(() => statuses.some((s) => s.text === 'session taken over'));
+            assert.deepStrictEqual(statuses.find((s) => s.text === 'session taken over'), { fill: 'red', shape: 'ring', text: 'session taken over' });
+            await waitFor(() => warnings.length === 1);
+            assert.match(warnings[0], /^Another client connected to 127\.0\.0\.1:\d+ with the device certificate of config "tbsim" \(CN "takeover-1"\) and took over its session/);
+        } finally {
+            await new Promise((resolve) => intruder.end(true, resolve));
+        }
+        helper.getNode('cfg').runtime.connection().retryNow();
+        await waitFor(() => statuses[statuses.length - 1].text === 'connected', 5000);
+    });
+
+    it('says "device identity unusable" when the key does not belong to the certificate, naming the cause', async function () {
+        const a = selfSigned(dir, 'mismatch-a');
+        const b = selfSigned(dir, 'mismatch-b');
+        const { out, caught, statuses } = await load({ certPem: a.certPem, keyPem: b.keyPem });
+        await waitFor(() => statuses.some((s) => s.fill === 'red'));
+        assert.deepStrictEqual(statuses.find((s) => s.fill === 'red'), { fill: 'red', shape: 'ring', text: 'device identity unusable' });
+        out.receive({ payload: { t: 1 } });
+        await waitFor(() => caught.length === 1);
+        assert.match(caught[0].error.message, /^Error: The device identity of config "tbsim" cannot be used: .*does not belong to the certificate/);
+        assert.ok(!caught[0].error.message.includes('PRIVATE KEY'), 'no key material in the message');
+    });
+
+    it('without a config: red "no config" status and every msg fails', async function () {
+        await helper.load([nodes.config, nodes.mqttOut, catchNode, completeNode], onTab([
+            { id: 'tab', type: 'tab' },
+            { id: 'out', z: 'tab', type: 'tb-x509-mqtt-out', config: '', target: 'telemetry' },
+            { id: 'catch', z: 'tab', type: 'catch', scope: ['out'], uncaught: false, wires: [['caught']] },
+            { id: 'caught', z: 'tab', type: 'helper' },
+        ]));
+        const caught = [];
+        helper.getNode('caught').on('input', (msg) => caught.push(msg));
+        helper.getNode('out').receive({ payload: { t: 1 } });
+        await waitFor(() => caught.length === 1);
+        assert.strictEqual(caught[0].error.message, 'Error: No ThingsBoard config is selected, or it is not deployed. Open the node and choose a tb-x509-config.');
     });
 
     it('turns a server-refused publish (MQTT 5 PUBACK reason) into a Catch message', async function () {
