@@ -1,0 +1,193 @@
+'use strict';
+// Static checks of the editor HTML, read the way the Flow Library scorecard (node-red-dev
+// validate) and the Node-RED editor read it. node-red-dev swallows a parse failure and then
+// silently judges an empty node set, so a definition it cannot see must fail here instead.
+const assert = require('assert');
+const fs = require('fs');
+const path = require('path');
+const acorn = require('acorn');
+const walk = require('acorn-walk');
+
+const root = path.resolve(__dirname, '..', '..');
+const pkg = require(path.join(root, 'package.json'));
+const TYPES = Object.keys(pkg['node-red'].nodes);
+
+// The contract (design.md): property names users' exported flows depend on.
+const CONTRACT = {
+    'tb-x509-config': {
+        category: 'config',
+        defaults: ['name', 'host', 'port', 'restUrl', 'verifyServer', 'servername', 'caFile', 'certFile', 'keyFile', 'keyStore', 'keepalive'],
+        credentials: {
+            ca: 'text',
+            cert: 'text',
+            key: 'password',
+            passphrase: 'password',
+            username: 'text',
+            password: 'password',
+            apiKey: 'password',
+            pkcs12: 'password',
+            pkcs12Password: 'password',
+        },
+    },
+    'x509-generate': {
+        category: 'ThingsBoard',
+        inputs: 1,
+        outputs: 1,
+        defaults: ['name', 'config', 'keyType', 'rsaBits', 'curve', 'commonName', 'commonNameType', 'days', 'reuse', 'includeKey'],
+        credentials: {},
+    },
+    'tb-provision': {
+        category: 'ThingsBoard',
+        inputs: 1,
+        outputs: 1,
+        defaults: ['name', 'config', 'method', 'deviceName', 'deviceNameType', 'deviceProfile', 'label', 'ifExists'],
+        credentials: { provisionKey: 'text', provisionSecret: 'password' },
+    },
+    'tb-x509-mqtt-out': {
+        category: 'ThingsBoard',
+        inputs: 1,
+        outputs: 0,
+        defaults: ['name', 'config', 'target', 'qos', 'key', 'queueSize'],
+        credentials: {},
+    },
+};
+
+/** node-red-dev's getNodeDefinitions (src/libs/checknodes.js), kept to the same rules. */
+function scorecardDefinitions(html) {
+    const blocks = [];
+    const re = /<script.+?type=['"]text\/javascript['"].*?>([\S\s]*?)<\/script>/gi;
+    let match;
+    while ((match = re.exec(html)) !== null) blocks.push(match[1]);
+    const defs = {};
+    const errors = [];
+    for (const block of blocks) {
+        const ast = acorn.parse(block, { ecmaVersion: 'latest' });
+        walk.simple(ast, {
+            CallExpression(node) {
+                if (!node.callee.property || node.callee.property.name !== 'registerType') return;
+                const [typeNode, defNode] = node.arguments;
+                if (typeNode.type !== 'Literal') return errors.push('non-literal type');
+                if (defNode.type !== 'ObjectExpression') return errors.push(`${typeNode.value}: non-object definition`);
+                const def = (defs[typeNode.value] = {});
+                for (const prop of defNode.properties) {
+                    const key = prop.key.name;
+                    if (key === 'defaults' || key === 'credentials') {
+                        if (!prop.value.properties) errors.push(`${key} not inline`);
+                        else def[key] = prop.value.properties.map((p) => p.key.name);
+                        if (key === 'credentials' && prop.value.properties) {
+                            // Not a scorecard rule: the credential types, to compare with the runtime's.
+                            def.credentialTypes = Object.fromEntries(
+                                prop.value.properties.map((p) => {
+                                    const t = p.value.properties.find((q) => q.key.name === 'type');
+                                    return [p.key.name, t && t.value.value];
+                                }),
+                            );
+                        }
+                    } else if (['icon', 'color', 'inputs', 'outputs', 'category'].includes(key)) {
+                        if (prop.value.type === 'Literal') def[key] = prop.value.value;
+                        else errors.push(`${key} not inline`);
+                    }
+                }
+            },
+        });
+    }
+    return { defs, errors, blocks };
+}
+
+/** What the runtime side declares, captured from the compiled node file with a stand-in RED. */
+function runtimeCredentials(type) {
+    let credentials;
+    const noop = () => {};
+    const fakeRed = {
+        nodes: { registerType: (t, ctor, opts) => (credentials = (opts && opts.credentials) || {}), createNode: noop, getNode: noop },
+        settings: {},
+        httpAdmin: { get: noop, post: noop },
+        auth: { needsPermission: () => noop },
+        log: { info: noop, warn: noop, error: noop, debug: noop, trace: noop },
+        events: { on: noop },
+        util: {},
+        _: (k) => k,
+    };
+    require(path.join(root, 'dist', 'nodes', type, `${type}.js`))(fakeRed);
+    return Object.fromEntries(Object.entries(credentials).map(([k, v]) => [k, v.type]));
+}
+
+describe('editor HTML', function () {
+    for (const type of TYPES) {
+        describe(type, function () {
+            const file = path.join(root, 'nodes', type, `${type}.html`);
+            const html = fs.readFileSync(file, 'utf8');
+            const contract = CONTRACT[type];
+            const { defs, errors, blocks } = scorecardDefinitions(html);
+            const def = defs[type];
+
+            it('parses as node-red-dev parses it, with literal category/color/icon/inputs/outputs', function () {
+                assert.deepStrictEqual(errors, []);
+                assert.deepStrictEqual(Object.keys(defs), [type], 'exactly one registerType, for its own type');
+                assert.strictEqual(def.category, contract.category);
+                if (contract.category !== 'config') {
+                    assert.strictEqual(def.inputs, contract.inputs);
+                    assert.strictEqual(def.outputs, contract.outputs);
+                    assert.match(def.color, /^#[0-9A-Fa-f]{6}$/);
+                    assert.ok(fs.existsSync(path.join(root, 'icons', def.icon)), `icons/${def.icon} exists`);
+                }
+            });
+
+            it('also parses as a script (no syntax the browser would reject)', function () {
+                for (const block of blocks) assert.doesNotThrow(() => new Function(block));
+            });
+
+            it('declares every contract property in defaults and credentials', function () {
+                assert.deepStrictEqual([...def.defaults].sort(), [...contract.defaults].sort());
+                assert.deepStrictEqual([...(def.credentials || [])].sort(), Object.keys(contract.credentials).sort());
+            });
+
+            it('declares the same credential types as the runtime node', function () {
+                assert.deepStrictEqual(def.credentialTypes || {}, contract.credentials, 'editor');
+                assert.deepStrictEqual(runtimeCredentials(type), contract.credentials, 'runtime');
+            });
+
+            it('has an edit template for its type and an input for every property', function () {
+                const templates = [...html.matchAll(/data-template-name="([^"]+)"/g)].map((m) => m[1]);
+                assert.deepStrictEqual(templates, [type]);
+                const prefix = contract.category === 'config' ? 'node-config-input-' : 'node-input-';
+                const ids = new Set([...html.matchAll(/id="([^"]+)"/g)].map((m) => m[1]));
+                for (const prop of [...contract.defaults, ...Object.keys(contract.credentials)]) {
+                    assert.ok(ids.has(prefix + prop), `${prefix}${prop} in the template`);
+                }
+            });
+
+            it('loads nothing from outside the editor', function () {
+                assert.doesNotMatch(html, /\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
+                assert.doesNotMatch(html, /@import|url\(\s*["']?(https?:)?\/\//i);
+            });
+
+            it('is what the build puts next to the compiled node file', function () {
+                const js = path.join(root, pkg['node-red'].nodes[type]);
+                const built = js.replace(/\.js$/, '.html');
+                if (!fs.existsSync(js)) this.skip();
+                assert.strictEqual(fs.readFileSync(built, 'utf8'), html);
+            });
+        });
+    }
+
+    it('uses one colour and unique icon files for the family', function () {
+        const flowTypes = TYPES.filter((t) => CONTRACT[t].category !== 'config');
+        const parsed = flowTypes.map((t) => scorecardDefinitions(fs.readFileSync(path.join(root, 'nodes', t, `${t}.html`), 'utf8')).defs[t]);
+        assert.strictEqual(new Set(parsed.map((d) => d.color)).size, 1);
+        assert.strictEqual(new Set(parsed.map((d) => d.icon)).size, flowTypes.length);
+        for (const d of parsed) assert.match(d.icon, /^tb-x509-[a-z-]+\.svg$/, 'prefixed: icon names are global in Node-RED');
+    });
+
+    it('ships icons as white-on-transparent SVG, 40x60', function () {
+        for (const icon of fs.readdirSync(path.join(root, 'icons'))) {
+            const svg = fs.readFileSync(path.join(root, 'icons', icon), 'utf8');
+            assert.match(icon, /\.svg$/);
+            assert.match(svg, /<svg[^>]*width="40"[^>]*height="60"/, icon);
+            const fills = [...svg.matchAll(/fill="([^"]+)"/g)].map((m) => m[1].toLowerCase());
+            assert.ok(fills.length > 0, icon);
+            for (const fill of fills) assert.ok(['#fff', '#ffffff', 'white'].includes(fill), `${icon}: fill ${fill}`);
+            assert.doesNotMatch(svg, /<rect[^>]*width="40"[^>]*height="60"/, `${icon}: no background`);
+        }
+    });
+});
