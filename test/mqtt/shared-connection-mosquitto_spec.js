@@ -233,6 +233,21 @@ describe('shared connection against mosquitto (mutual TLS)', function () {
         assert.strictEqual((await publish(none, 'out1', '{}')).code, 'MQTT_NO_IDENTITY');
     });
 
+    it('stays connected across a redeploy of its only user, and closes when the last user is removed', async function () {
+        broker = await startMosquitto({ pki });
+        const rec = recorder();
+        const conn = track(new SharedConnection(settingsFor(broker), lookup(pki, { identity: identityOf(pki.device) }), { configId: 'cfg-life' }));
+        conn.register('out1', rec.user);
+        await rec.waitFor((s) => s.phase === 'connected');
+        await conn.deregister('out1', false); // redeploy: closed, not removed
+        const again = recorder();
+        conn.register('out1', again.user);
+        assert.deepStrictEqual(again.states.map((s) => s.phase), ['connected'], 'no reconnect for a redeployed node');
+        assert.strictEqual(await publish(conn, 'out1', '{"a":1}'), undefined);
+        await conn.deregister('out1', true);
+        assert.strictEqual(conn.state().phase, 'idle');
+    });
+
     it('keeps a second config with the same certificate off, warning both, until the first lets go', async function () {
         broker = await startMosquitto({ pki });
         const registry = new IdentityRegistry();

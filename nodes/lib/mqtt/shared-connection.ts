@@ -8,6 +8,7 @@ import { DeliveryQueue, type DeliveryCallback, type DeliveryEntry } from './deli
 import {
     classifyError,
     classifyServerDisconnect,
+    CONNACK_UNSUPPORTED_PROTOCOL_V3,
     CONNACK_UNSUPPORTED_PROTOCOL_V5,
     CONTENDED_RETRY_MS,
     failureError,
@@ -65,6 +66,8 @@ export interface SharedConnectionOptions {
 }
 
 const STATUS_THROTTLE_MS = 250;
+/** How long a connection without users (after a redeploy) stays open for them to come back. */
+const IDLE_CLOSE_MS = 10_000;
 
 /**
  * The one MQTT connection of a tb-x509-config, shared by every tb-x509-mqtt-out that
@@ -93,6 +96,7 @@ export class SharedConnection extends EventEmitter {
     private statusTimer?: NodeJS.Timeout;
     private retryRequested = false;
     private corked = false;
+    private idleTimer?: NodeJS.Timeout;
     private readonly onRegistryRelease = (credentialsId: string): void => {
         if (this.heldBy !== undefined && credentialsId === this.blockedOn) this.retryNow();
     };
@@ -136,6 +140,8 @@ export class SharedConnection extends EventEmitter {
     register(userId: string, user: ConnectionUser): void {
         if (this.phase === 'closed') return;
         this.users.set(userId, user);
+        if (this.idleTimer) clearTimeout(this.idleTimer);
+        this.idleTimer = undefined;
         // the first user starts the connection, which tells every user 'connecting'
         if (this.phase === 'idle') void this.attempt();
         else user.onState(this.state());
@@ -149,8 +155,19 @@ export class SharedConnection extends EventEmitter {
     async deregister(userId: string, removed = true): Promise<number> {
         this.users.delete(userId);
         const dropped = this.queue.dropUser(userId, true);
-        if (this.users.size === 0 && removed) await this.stop();
-        else this.scheduleState();
+        if (this.users.size === 0 && removed) {
+            await this.stop();
+        } else if (this.users.size === 0) {
+            // redeployed: the node comes back at once; if it does not (it now uses another
+            // config), let go of the connection and the certificate after a while
+            this.idleTimer = setTimeout(() => {
+                this.idleTimer = undefined;
+                if (this.users.size === 0) void this.stop();
+            }, IDLE_CLOSE_MS);
+            this.idleTimer.unref();
+        } else {
+            this.scheduleState();
+        }
         return dropped;
     }
 
@@ -220,6 +237,8 @@ export class SharedConnection extends EventEmitter {
     private clearTimers(): void {
         if (this.retryTimer) clearTimeout(this.retryTimer);
         if (this.statusTimer) clearTimeout(this.statusTimer);
+        if (this.idleTimer) clearTimeout(this.idleTimer);
+        this.idleTimer = undefined;
         this.retryTimer = undefined;
         this.statusTimer = undefined;
     }
@@ -411,7 +430,9 @@ export class SharedConnection extends EventEmitter {
         else failure = { class: 'transient', status: 'mqtt-connection-lost', detail: 'closed by the server' };
 
         const code = (error as { code?: unknown } | undefined)?.code;
-        if (this.protocolVersion === 5 && code === CONNACK_UNSUPPORTED_PROTOCOL_V5 && this.phase === 'connecting') {
+        // 0x84 from an MQTT 5 broker that refuses v5; a 3.1.1-only broker answers return code 1
+        const unsupported = code === CONNACK_UNSUPPORTED_PROTOCOL_V5 || code === CONNACK_UNSUPPORTED_PROTOCOL_V3;
+        if (this.protocolVersion === 5 && unsupported && this.phase === 'connecting') {
             // a broker without MQTT 5: speak 3.1.1 (PUBACK reason codes are then unavailable)
             this.protocolVersion = 4;
             void this.attempt();
