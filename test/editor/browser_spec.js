@@ -40,8 +40,10 @@ describe('editor in a browser', function () {
      * Opens the editor in a fresh context. Every request that leaves 127.0.0.1 is recorded and
      * aborted; console errors and uncaught page errors are recorded too.
      */
-    async function openEditor(locale = 'en-US') {
-        const context = await browser.newContext({ locale, viewport: { width: 1400, height: 900 } });
+    async function openEditor(locale = 'en-US', colorScheme = 'light') {
+        const context = await browser.newContext({ locale, colorScheme, viewport: { width: 1400, height: 900 } });
+        // Node-RED 5 keeps the theme choice (light/dark/auto) in localStorage; 'auto' follows the browser.
+        if (colorScheme === 'dark') await context.addInitScript(() => localStorage.setItem('view-dark-theme', 'auto'));
         const external = [];
         const errors = [];
         await context.route('**/*', (route) => {
@@ -69,7 +71,7 @@ describe('editor in a browser', function () {
     }
 
     async function shot(page, name, locator) {
-        await page.waitForTimeout(400); // let the tray slide-in animation finish before the picture
+        await page.waitForTimeout(700); // let the tray slide-in animation finish before the picture
         const file = path.join(SCREENSHOTS, `${name}.png`);
         if (locator) await locator.screenshot({ path: file });
         else await page.screenshot({ path: file });
@@ -419,6 +421,32 @@ describe('editor in a browser', function () {
                 [...document.querySelectorAll('#red-ui-sidebar .red-ui-help')].some((el) => /Eingaben/.test(el.textContent)),
             );
             await shot(page, 'de-help-tb-x509-mqtt-out', page.locator('#red-ui-sidebar'));
+            assert.deepStrictEqual(errors, []);
+            assert.deepStrictEqual(external, []);
+        } finally {
+            await context.close();
+        }
+    });
+
+    it('follows the theme in a dark colour scheme (Node-RED 5 switches with the browser)', async function () {
+        const { context, page, errors, external } = await openEditor('en-US', 'dark');
+        try {
+            await editNewNode(page, 'x509-generate');
+            await page.click('#node-input-btn-config-add');
+            await page.waitForSelector('#node-config-input-host', { state: 'visible' });
+            await page.uncheck('#node-config-input-verifyServer');
+            // The warning takes its colour from the theme variable, not from a fixed light-theme value.
+            const colours = await page.evaluate(() => {
+                const probe = document.createElement('span');
+                probe.style.color = 'var(--red-ui-text-color-error)';
+                document.body.appendChild(probe);
+                const themed = getComputedStyle(probe).color;
+                probe.remove();
+                return { themed, warning: getComputedStyle(document.querySelector('#tb-x509-config-verify-warning')).color };
+            });
+            assert.strictEqual(colours.warning, colours.themed);
+            await shot(page, 'dark-tb-x509-config-server', page.locator('.red-ui-tray').last());
+            await page.click('#node-config-dialog-cancel');
             assert.deepStrictEqual(errors, []);
             assert.deepStrictEqual(external, []);
         } finally {
