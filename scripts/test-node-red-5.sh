@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs the runtime test suites against Node-RED 5 on Node 22 (Node-RED 5 needs Node >= 22.9),
-# next to the default run on the project's own Node-RED 4 devDependency.
+# Runs the runtime test suites, the examples/demo and the editor in headless Chromium against
+# Node-RED 5 on Node 22 (Node-RED 5 needs Node >= 22.9), next to the default run on the project's
+# own Node-RED 4 devDependency. The package tests (npm tarball, scorecard) are not repeated here.
 # Node 22 and Node-RED 5 come from the npm registry (the `node` package carries a Node binary)
 # and are cached under .cache/nr5/ (gitignored); delete that folder to refresh them.
-# Usage: scripts/test-node-red-5.sh [mocha args…]   (default: the runtime suites below)
+# Usage: scripts/test-node-red-5.sh [mocha args…]   (default: the suites listed below)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -29,7 +30,7 @@ fi
 
 suites=()
 if [ $# -eq 0 ]; then
-    for dir in test/nodes test/provision test/mqtt test/examples; do
+    for dir in test/nodes test/provision test/mqtt test/examples test/editor; do
         [ -d "$dir" ] && suites+=("$dir")
     done
     set -- "${suites[@]}"
