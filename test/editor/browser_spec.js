@@ -482,10 +482,16 @@ describe('editor in a browser', function () {
             await page.mouse.click(600, 400);
             const expected = JSON.parse(fs.readFileSync(path.join(examplesDir, chosen), 'utf8'));
             const ourTypes = [...new Set(expected.map((n) => n.type).filter((t) => FLOW_TYPES.includes(t)))];
+            await page
+                .waitForFunction((types) => types.every((t) => RED.nodes.filterNodes({ type: t }).length > 0), ourTypes, {
+                    timeout: 10000,
+                })
+                .catch(() => {});
             const imported = await page.evaluate(
                 (types) => types.filter((t) => RED.nodes.filterNodes({ type: t }).length > 0),
                 ourTypes,
             );
+            if (imported.length !== ourTypes.length) await shot(page, 'import-failed');
             assert.deepStrictEqual(imported, ourTypes);
             await deploy(page);
             const tab = expected.find((n) => n.type === 'tab');
