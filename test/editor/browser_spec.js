@@ -335,6 +335,23 @@ describe('editor in a browser', function () {
             }, cfgId);
             assert.deepStrictEqual(cfg, { host: 'mqtt.example.test', port: 8883, verifyServer: true, label: 'mqtt.example.test' });
 
+            // On disk: settings in flows.json, credentials only encrypted in flows_cred.json.
+            const onDisk = ['flows.json', 'flows_cred.json'].map((f) => fs.readFileSync(path.join(nr.userDir, f), 'utf8')).join('\n');
+            for (const secret of ['MIIBtest', 'MIGHtest', 'secret-password', 'tenant@example.test']) {
+                assert.ok(!onDisk.includes(secret), `${secret} must not be stored in clear`);
+            }
+
+            // Export → all flows carries the config's settings but none of its credentials.
+            await page.evaluate(() => RED.actions.invoke('core:show-export-dialog'));
+            await page.click('#red-ui-clipboard-dialog-export-rng-full');
+            await page.waitForFunction(() => /tb-x509-config/.test($('#red-ui-clipboard-dialog-export-text').val()));
+            const exported = await page.inputValue('#red-ui-clipboard-dialog-export-text');
+            assert.ok(exported.includes('mqtt.example.test'));
+            for (const secret of ['MIIBtest', 'MIGHtest', 'secret-password', 'tenant@example.test', p12.toString('base64')]) {
+                assert.ok(!exported.includes(secret), `exported flow must not contain ${secret}`);
+            }
+            await page.click('#red-ui-clipboard-dialog-cancel');
+
             // A fresh editor holds nothing but what the runtime sends back.
             await context.close();
             const second = await openEditor();
