@@ -7,7 +7,7 @@
 // Each is timed from the first publish until a subscriber (own process) has received all
 // messages of that round. Rounds are interleaved; the median of each is compared.
 //
-//   node bench/mqtt-throughput.js [--count 20000] [--rounds 5]
+//   node bench/mqtt-throughput.js [--count 20000] [--rounds 7]
 // Build first: TB_BUILD_ALLOW_TYPE_ERRORS=1 node scripts/build.js
 const mqtt = require('mqtt');
 const { startBroker, startSubscriber, startNodeRed, feeder, waitFor, median } = require('./lib/harness');
@@ -42,7 +42,7 @@ function flows(env) {
 
 async function main() {
     const count = arg('count', 20000);
-    const rounds = arg('rounds', 5);
+    const rounds = arg('rounds', 7);
     const env = await startBroker();
     const nr = await startNodeRed(flows(env));
     const { RED } = nr;
@@ -118,6 +118,8 @@ async function main() {
     }
     console.log(`  node/bare = ${(med.node / med.bare).toFixed(2)} (target >= 0.9)`);
     console.log(`  node/core = ${(med.node / med.core).toFixed(2)} (target >= 1.0)`);
+    const cpu = Object.fromEntries(names.map((n) => [n, median(cpuPerMsg[n])]));
+    console.log(`  CPU per msg: node/bare = ${(cpu.node / cpu.bare).toFixed(2)}, node/core = ${(cpu.node / cpu.core).toFixed(2)} (lower is better)`);
 
     console.log(`  (bare MQTT 3.1.1 / bare MQTT 5 = ${(med.bare4 / med.bare).toFixed(2)})`);
     await new Promise((resolve) => bare.end(true, resolve));
