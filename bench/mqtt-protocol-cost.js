@@ -49,5 +49,5 @@ const TOPIC = 'v1/devices/me/telemetry';
     }
   }
   for (const v of Object.keys(res)) console.log(v, 'cpu µs/msg', median(res[v].map(x => x.cpu)).toFixed(1), 'acked msgs/s', Math.round(median(res[v].map(x => x.rate))));
-  await nr.stop(); await broker.stop(); process.exit(0);
+  await nr.stop(); await env.stop(); process.exit(0);
 })();

@@ -44,89 +44,92 @@ async function main() {
     const count = arg('count', 20000);
     const rounds = arg('rounds', 7);
     const env = await startBroker();
-    const nr = await startNodeRed(flows(env));
-    const { RED } = nr;
-    await waitFor(() => RED.nodes.getNode('cfg') && RED.nodes.getNode('brk'));
-    const connection = RED.nodes.getNode('cfg').runtime.connection();
-    await waitFor(() => connection.state().phase === 'connected' && RED.nodes.getNode('brk').connected);
+    let nr;
+    try {
+        nr = await startNodeRed(flows(env));
+        const { RED } = nr;
+        await waitFor(() => RED.nodes.getNode('cfg') && RED.nodes.getNode('brk'));
+        const connection = RED.nodes.getNode('cfg').runtime.connection();
+        await waitFor(() => connection.state().phase === 'connected' && RED.nodes.getNode('brk').connected);
 
-    const bare = mqtt.connect({
-        protocol: 'mqtts', host: 'localhost', port: env.broker.port, protocolVersion: 5, clientId: 'bench-bare',
-        ca: env.pki.ca.certPem, cert: env.pki.device.certPem, key: env.pki.device.keyPem, reconnectPeriod: 0,
-    });
-    await new Promise((resolve, reject) => { bare.once('connect', resolve); bare.once('error', reject); });
+        const bare = mqtt.connect({
+            protocol: 'mqtts', host: 'localhost', port: env.broker.port, protocolVersion: 5, clientId: 'bench-bare',
+            ca: env.pki.ca.certPem, cert: env.pki.device.certPem, key: env.pki.device.keyPem, reconnectPeriod: 0,
+        });
+        await new Promise((resolve, reject) => { bare.once('connect', resolve); bare.once('error', reject); });
 
-    // the same bare client on MQTT 3.1.1, to tell protocol cost from node cost (core defaults to 3.1.1)
-    const bare4 = mqtt.connect({
-        protocol: 'mqtts', host: 'localhost', port: env.broker.port, protocolVersion: 4, clientId: 'bench-bare4',
-        ca: env.pki.ca.certPem, cert: env.pki.device.certPem, key: env.pki.device.keyPem, reconnectPeriod: 0,
-    });
-    await new Promise((resolve, reject) => { bare4.once('connect', resolve); bare4.once('error', reject); });
+        // the same bare client on MQTT 3.1.1, to tell protocol cost from node cost (core defaults to 3.1.1)
+        const bare4 = mqtt.connect({
+            protocol: 'mqtts', host: 'localhost', port: env.broker.port, protocolVersion: 4, clientId: 'bench-bare4',
+            ca: env.pki.ca.certPem, cert: env.pki.device.certPem, key: env.pki.device.keyPem, reconnectPeriod: 0,
+        });
+        await new Promise((resolve, reject) => { bare4.once('connect', resolve); bare4.once('error', reject); });
 
-    let runCounter = 0;
-    const publishLoop = (client) => (run, n) => new Promise((resolve) => {
-        let acked = 0;
-        for (let i = 0; i < n; i++) {
-            client.publish(TOPIC, JSON.stringify({ run, i, temperature: 21.5 }), { qos: 1 }, () => {
-                if (++acked === n) resolve();
-            });
+        let runCounter = 0;
+        const publishLoop = (client) => (run, n) => new Promise((resolve) => {
+            let acked = 0;
+            for (let i = 0; i < n; i++) {
+                client.publish(TOPIC, JSON.stringify({ run, i, temperature: 21.5 }), { qos: 1 }, () => {
+                    if (++acked === n) resolve();
+                });
+            }
+        });
+        const variants = {
+            bare: publishLoop(bare),
+            bare4: publishLoop(bare4),
+            node: async (run, n) => {
+                RED.nodes.getNode('feedNode').receive({ count: n, run });
+            },
+            core: async (run, n) => {
+                RED.nodes.getNode('feedCore').receive({ count: n, run });
+            },
+        };
+
+        async function measure(name, n) {
+            const run = ++runCounter;
+            const sub = startSubscriber(env, TOPIC, n, run);
+            await sub.ready;
+            const cpuBefore = process.cpuUsage();
+            const start = process.hrtime.bigint();
+            variants[name](run, n);
+            const end = await sub.done;
+            const cpu = process.cpuUsage(cpuBefore);
+            cpuPerMsg[name].push((cpu.user + cpu.system) / n);
+            await sub.stop();
+            // let the publisher drain its acknowledgements before the next round
+            await waitFor(() => connection.state().queued === 0, 60000);
+            await new Promise((r) => setTimeout(r, 300));
+            return n / (Number(end - start) / 1e9);
         }
-    });
-    const variants = {
-        bare: publishLoop(bare),
-        bare4: publishLoop(bare4),
-        node: async (run, n) => {
-            RED.nodes.getNode('feedNode').receive({ count: n, run });
-        },
-        core: async (run, n) => {
-            RED.nodes.getNode('feedCore').receive({ count: n, run });
-        },
-    };
 
-    async function measure(name, n) {
-        const run = ++runCounter;
-        const sub = startSubscriber(env, TOPIC, n, run);
-        await sub.ready;
-        const cpuBefore = process.cpuUsage();
-        const start = process.hrtime.bigint();
-        variants[name](run, n);
-        const end = await sub.done;
-        const cpu = process.cpuUsage(cpuBefore);
-        cpuPerMsg[name].push((cpu.user + cpu.system) / n);
-        await sub.stop();
-        // let the publisher drain its acknowledgements before the next round
-        await waitFor(() => connection.state().queued === 0, 60000);
-        await new Promise((r) => setTimeout(r, 300));
-        return n / (Number(end - start) / 1e9);
+        const names = Object.keys(variants);
+        // CPU time of this (publishing) process per message: steadier than msgs/s on a busy machine
+        const cpuPerMsg = Object.fromEntries(names.map((n) => [n, []]));
+        for (const name of names) await measure(name, 2000); // warm-up: JIT, TLS sessions
+        for (const name of names) cpuPerMsg[name].length = 0;
+        const rates = Object.fromEntries(names.map((n) => [n, []]));
+        for (let r = 0; r < rounds; r++) {
+            const order = names.slice(r % names.length).concat(names.slice(0, r % names.length));
+            for (const name of order) rates[name].push(await measure(name, count));
+        }
+
+        const med = Object.fromEntries(names.map((n) => [n, median(rates[n])]));
+        console.log(`QoS 1, ${count} msgs per round, ${rounds} rounds, mosquitto mutual TLS on localhost (msgs/s until the subscriber had all)`);
+        for (const name of names) {
+            console.log(`  ${name.padEnd(6)} median ${Math.round(med[name]).toString().padStart(6)} msgs/s, ${median(cpuPerMsg[name]).toFixed(1).padStart(5)} µs CPU/msg in the publishing process;  rounds: ${rates[name].map((x) => Math.round(x)).join(', ')}`);
+        }
+        console.log(`  node/bare = ${(med.node / med.bare).toFixed(2)} (target >= 0.9)`);
+        console.log(`  node/core = ${(med.node / med.core).toFixed(2)} (target >= 1.0)`);
+        const cpu = Object.fromEntries(names.map((n) => [n, median(cpuPerMsg[n])]));
+        console.log(`  CPU per msg: node/bare = ${(cpu.node / cpu.bare).toFixed(2)}, node/core = ${(cpu.node / cpu.core).toFixed(2)} (lower is better)`);
+
+        console.log(`  (bare MQTT 3.1.1 / bare MQTT 5 = ${(med.bare4 / med.bare).toFixed(2)})`);
+        await new Promise((resolve) => bare.end(true, resolve));
+        await new Promise((resolve) => bare4.end(true, resolve));
+    } finally {
+        if (nr) await nr.stop();
+        await env.stop();
     }
-
-    const names = Object.keys(variants);
-    // CPU time of this (publishing) process per message: steadier than msgs/s on a busy machine
-    const cpuPerMsg = Object.fromEntries(names.map((n) => [n, []]));
-    for (const name of names) await measure(name, 2000); // warm-up: JIT, TLS sessions
-    for (const name of names) cpuPerMsg[name].length = 0;
-    const rates = Object.fromEntries(names.map((n) => [n, []]));
-    for (let r = 0; r < rounds; r++) {
-        const order = names.slice(r % names.length).concat(names.slice(0, r % names.length));
-        for (const name of order) rates[name].push(await measure(name, count));
-    }
-
-    const med = Object.fromEntries(names.map((n) => [n, median(rates[n])]));
-    console.log(`QoS 1, ${count} msgs per round, ${rounds} rounds, mosquitto mutual TLS on localhost (msgs/s until the subscriber had all)`);
-    for (const name of names) {
-        console.log(`  ${name.padEnd(6)} median ${Math.round(med[name]).toString().padStart(6)} msgs/s, ${median(cpuPerMsg[name]).toFixed(1).padStart(5)} µs CPU/msg in the publishing process;  rounds: ${rates[name].map((x) => Math.round(x)).join(', ')}`);
-    }
-    console.log(`  node/bare = ${(med.node / med.bare).toFixed(2)} (target >= 0.9)`);
-    console.log(`  node/core = ${(med.node / med.core).toFixed(2)} (target >= 1.0)`);
-    const cpu = Object.fromEntries(names.map((n) => [n, median(cpuPerMsg[n])]));
-    console.log(`  CPU per msg: node/bare = ${(cpu.node / cpu.bare).toFixed(2)}, node/core = ${(cpu.node / cpu.core).toFixed(2)} (lower is better)`);
-
-    console.log(`  (bare MQTT 3.1.1 / bare MQTT 5 = ${(med.bare4 / med.bare).toFixed(2)})`);
-    await new Promise((resolve) => bare.end(true, resolve));
-    await new Promise((resolve) => bare4.end(true, resolve));
-    await nr.stop();
-    await env.broker.stop();
-    require('fs').rmSync(env.dir, { recursive: true, force: true });
 }
 
 main().then(() => process.exit(0), (err) => {

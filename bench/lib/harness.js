@@ -15,7 +15,14 @@ async function startBroker() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tbx509-bench-'));
     const pki = makePki(dir);
     const broker = await startMosquitto({ pki });
-    return { dir, pki, broker };
+    return {
+        dir, pki, broker,
+        /** stops mosquitto and removes its files */
+        async stop() {
+            await broker.stop();
+            fs.rmSync(dir, { recursive: true, force: true });
+        },
+    };
 }
 
 /** Starts the subscriber child and resolves when it is subscribed; `.done` resolves at `count` messages. */
