@@ -71,6 +71,7 @@ describe('editor in a browser', function () {
     }
 
     async function shot(page, name, locator) {
+        await page.mouse.move(1, 1); // no hover tooltip over the picture
         await page.waitForTimeout(700); // let the tray slide-in animation finish before the picture
         const file = path.join(SCREENSHOTS, `${name}.png`);
         if (locator) await locator.screenshot({ path: file });
@@ -311,6 +312,8 @@ describe('editor in a browser', function () {
             await page.fill('#tb-x509-config-key-paste', key);
             assert.strictEqual(await page.inputValue('#node-config-input-key'), key);
             assert.strictEqual(await page.getAttribute('#tb-x509-config-key-state', 'data-state'), 'pasted');
+            const masking = await page.$eval('#tb-x509-config-key-paste', (el) => getComputedStyle(el).webkitTextSecurity);
+            assert.strictEqual(masking, 'disc', 'a pasted key is masked on screen');
             await shot(page, 'tb-x509-config-identity', tray);
 
             await page.click('a[href="#tb-x509-config-tab-account"]');
