@@ -142,7 +142,7 @@ describe('tb-x509-config identity', function () {
             await assertFails(
                 provider.current(),
                 'PKCS12_UNREADABLE',
-                'The PKCS#12 bundle of config "Plant A" cannot be read (not base64). Paste the .p12/.pfx file as base64.',
+                'The PKCS#12 bundle of config "Plant A" cannot be read (not base64). Upload the .p12/.pfx file again in the config node (Device identity tab).',
             );
         });
     });

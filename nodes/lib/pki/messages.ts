@@ -32,7 +32,7 @@ export const ERRORS = {
     KEY_WITHOUT_CERT:
         'Config "__config__" has a private key in __keySource__ but no certificate to go with it. Add the certificate (credential "cert" or a certificate file).',
     PKCS12_UNREADABLE:
-        'The PKCS#12 bundle of config "__config__" cannot be read (__reason__). Paste the .p12/.pfx file as base64.',
+        'The PKCS#12 bundle of config "__config__" cannot be read (__reason__). Upload the .p12/.pfx file again in the config node (Device identity tab).',
     PKCS12_WRONG_PASSWORD:
         'The PKCS#12 password of config "__config__" does not open its PKCS#12 bundle. Check the password.',
     PKCS12_INCOMPLETE:
