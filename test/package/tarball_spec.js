@@ -38,8 +38,10 @@ describe('npm tarball in a real Node-RED', function () {
 
     it('packs the built nodes, their editor files, the examples and the license, and no sources or tests', function () {
         const files = packed.files.map((f) => f.path);
+        const icons = fs.readdirSync(path.join(root, 'icons')).map((icon) => `icons/${icon}`);
+        assert.ok(icons.length > 0, 'the repository has icons');
         for (const type of types) {
-            for (const f of [`${type}.js`, `${type}.html`, 'icons/tb-x509.svg', `locales/en-US/${type}.json`]) {
+            for (const f of [`${type}.js`, `${type}.html`, ...icons, `locales/en-US/${type}.json`]) {
                 assert.ok(files.includes(`dist/nodes/${type}/${f}`), `dist/nodes/${type}/${f} is packed`);
             }
         }
