@@ -66,6 +66,9 @@ export interface SharedConnectionOptions {
 }
 
 const STATUS_THROTTLE_MS = 250;
+/** Publish options, shared by every message (mqtt.js copies them; no object per message). */
+const QOS_0: mqtt.IClientPublishOptions = Object.freeze({ qos: 0 });
+const QOS_1: mqtt.IClientPublishOptions = Object.freeze({ qos: 1 });
 /** How long a connection without users (after a redeploy) stays open for them to come back. */
 const IDLE_CLOSE_MS = 10_000;
 
@@ -291,6 +294,10 @@ export class SharedConnection extends EventEmitter {
                 connectTimeout: this.options.connectTimeoutMs,
                 queueQoSZero: false,
                 resubscribe: false,
+                // mqtt.js otherwise clears and re-arms its keepalive timer (and reads the clock) for
+                // every PUBACK; without it a PINGREQ simply goes out every keepalive period, busy or
+                // not, and a missing PINGRESP still ends the connection
+                reschedulePings: false,
                 // mqtt.js types cert/key/ca slightly narrower than tls.ConnectionOptions; the values are PEM strings
                 ...(clientTlsOptions({ settings: this.settings, identity, caPem }) as Partial<mqtt.IClientOptions>),
             });
@@ -390,7 +397,7 @@ export class SharedConnection extends EventEmitter {
         if (!client) return;
         this.batchWrites(client);
         entry.sentOn = generation;
-        client.publish(entry.topic, entry.body, { qos: entry.qos }, (err) => {
+        client.publish(entry.topic, entry.body, entry.qos === 1 ? QOS_1 : QOS_0, (err) => {
             if (entry.settled || entry.sentOn !== generation) return;
             if (!err) {
                 this.queue.settle(entry);
