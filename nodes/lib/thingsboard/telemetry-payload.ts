@@ -54,6 +54,9 @@ export function publishRemainingLength(topic: string, bodyBytes: number, qos: nu
 
 /** Checks the packet against ThingsBoard's limit. */
 export function assertPacketSize(topic: string, body: string | Buffer, qos: number, protocolVersion: number): void {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: a packet short enough by that bound fits without
+    // counting the bytes of topic and body (mqtt.js counts them again when it writes the packet).
+    if (typeof body === 'string' && 5 + 3 * (topic.length + body.length) <= MAX_PACKET_REMAINING_LENGTH) return;
     const bodyBytes = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     const size = publishRemainingLength(topic, bodyBytes, qos, protocolVersion);
     if (size > MAX_PACKET_REMAINING_LENGTH) throw fail('PAYLOAD_TOO_LARGE', { size, limit: MAX_PACKET_REMAINING_LENGTH });
