@@ -33,19 +33,16 @@ export class DeliveryQueue {
     }
 
     add(entry: Omit<DeliveryEntry, 'sentOn' | 'settled'>): DeliveryEntry {
-        const full: DeliveryEntry = {
-            userId: entry.userId,
-            topic: entry.topic,
-            body: entry.body,
-            qos: entry.qos,
-            callback: entry.callback,
-            sentOn: 0,
-            settled: false,
-        };
-        this.entries.push(full);
+        return this.enqueue(entry.userId, entry.topic, entry.body, entry.qos, entry.callback);
+    }
+
+    /** add() without an object per call (the publish hot path). */
+    enqueue(userId: string, topic: string, body: string | Buffer, qos: 0 | 1, callback: DeliveryCallback): DeliveryEntry {
+        const entry: DeliveryEntry = { userId, topic, body, qos, callback, sentOn: 0, settled: false };
+        this.entries.push(entry);
         this.unsettled++;
-        this.perUser.set(entry.userId, this.countFor(entry.userId) + 1);
-        return full;
+        this.perUser.set(userId, this.countFor(userId) + 1);
+        return entry;
     }
 
     /** Marks the entry done and tells its sender; false when it was settled already. */

@@ -192,7 +192,7 @@ export class SharedConnection extends EventEmitter {
                 return;
             }
         }
-        const entry = this.queue.add({ userId, topic: request.topic, body: request.body, qos: request.qos, callback });
+        const entry = this.queue.enqueue(userId, request.topic, request.body, request.qos, callback);
         if (connected) this.write(entry, this.generation);
         else this.scheduleState();
     }
@@ -298,6 +298,9 @@ export class SharedConnection extends EventEmitter {
                 // every PUBACK; without it a PINGREQ simply goes out every keepalive period, busy or
                 // not, and a missing PINGRESP still ends the connection
                 reschedulePings: false,
+                // mqtt.js asks `debug` whether to log ~10 times per message; with DEBUG unset
+                // nothing would be printed anyway (set DEBUG=mqttjs* to get its log back)
+                ...(process.env.DEBUG ? {} : { log: noLog }),
                 // mqtt.js types cert/key/ca slightly narrower than tls.ConnectionOptions; the values are PEM strings
                 ...(clientTlsOptions({ settings: this.settings, identity, caPem }) as Partial<mqtt.IClientOptions>),
             });
@@ -529,6 +532,10 @@ export class SharedConnection extends EventEmitter {
         }
         this.emit('state', state);
     }
+}
+
+function noLog(): void {
+    // mqtt.js debug output is off unless DEBUG is set
 }
 
 function errorText(err: unknown): string {
