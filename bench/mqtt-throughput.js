@@ -65,6 +65,7 @@ async function main() {
         });
         await new Promise((resolve, reject) => { bare4.once('connect', resolve); bare4.once('error', reject); });
 
+        const coreClient = () => RED.nodes.getNode('brk').client || {};
         let runCounter = 0;
         const publishLoop = (client) => (run, n) => new Promise((resolve) => {
             let acked = 0;
@@ -91,13 +92,15 @@ async function main() {
             await sub.ready;
             const cpuBefore = process.cpuUsage();
             const start = process.hrtime.bigint();
-            variants[name](run, n);
+            const sent = variants[name](run, n);
             const end = await sub.done;
             const cpu = process.cpuUsage(cpuBefore);
             cpuPerMsg[name].push((cpu.user + cpu.system) / n);
             await sub.stop();
-            // let the publisher drain its acknowledgements before the next round
-            await waitFor(() => connection.state().queued === 0, 60000);
+            // let every publisher (not only ours) drain its acknowledgements before the next
+            // round, so no variant's PUBACK handling spills into another's measurement
+            await sent;
+            await waitFor(() => connection.state().queued === 0 && Object.keys(coreClient().outgoing || {}).length === 0, 60000);
             await new Promise((r) => setTimeout(r, 300));
             return n / (Number(end - start) / 1e9);
         }
