@@ -4,6 +4,8 @@
 //   bare  — a bare mqtt.js 5 client publishing in a loop (MQTT 5, like our node)
 //   node  — feeder function → tb-x509-mqtt-out (this package) in a real Node-RED runtime
 //   core  — feeder function → Node-RED's core `mqtt out` + `mqtt-broker` + `tls-config` (defaults: MQTT 3.1.1)
+//   core5 — the same core nodes with the broker set to MQTT 5 (protocol for protocol with ours)
+//   bare4 — the bare client on MQTT 3.1.1, to show what the protocol version alone costs
 // Each is timed from the first publish until a subscriber (own process) has received all
 // messages of that round. Rounds are interleaved in balanced orders (each variant follows each
 // other equally often); the median of each is compared.
@@ -38,6 +40,14 @@ function flows(env) {
         },
         feeder('feedCore', 'tabCore', ['mqttOut']),
         { id: 'mqttOut', z: 'tabCore', type: 'mqtt out', x: 300, y: 100, topic: TOPIC, qos: '1', retain: 'false', broker: 'brk', wires: [] },
+        // core on MQTT 5 as well, so one comparison is protocol for protocol (our node speaks MQTT 5)
+        { id: 'tabCore5', type: 'tab', label: 'core mqtt out (MQTT 5)' },
+        {
+            id: 'brk5', type: 'mqtt-broker', name: 'bench5', broker: 'localhost', port: String(broker.port), clientid: 'bench-core5',
+            usetls: true, tls: 'tls', protocolVersion: '5', keepalive: '60', cleansession: true, autoConnect: true,
+        },
+        feeder('feedCore5', 'tabCore5', ['mqttOut5']),
+        { id: 'mqttOut5', z: 'tabCore5', type: 'mqtt out', x: 300, y: 100, topic: TOPIC, qos: '1', retain: 'false', broker: 'brk5', wires: [] },
     ];
 }
 
@@ -66,9 +76,9 @@ async function main() {
     try {
         nr = await startNodeRed(flows(env));
         const { RED } = nr;
-        await waitFor(() => RED.nodes.getNode('cfg') && RED.nodes.getNode('brk'));
+        await waitFor(() => RED.nodes.getNode('cfg') && RED.nodes.getNode('brk') && RED.nodes.getNode('brk5'));
         const connection = RED.nodes.getNode('cfg').runtime.connection();
-        await waitFor(() => connection.state().phase === 'connected' && RED.nodes.getNode('brk').connected);
+        await waitFor(() => connection.state().phase === 'connected' && RED.nodes.getNode('brk').connected && RED.nodes.getNode('brk5').connected);
 
         const bare = mqtt.connect({
             protocol: 'mqtts', host: 'localhost', port: env.broker.port, protocolVersion: 5, clientId: 'bench-bare',
@@ -83,7 +93,7 @@ async function main() {
         });
         await new Promise((resolve, reject) => { bare4.once('connect', resolve); bare4.once('error', reject); });
 
-        const coreClient = () => RED.nodes.getNode('brk').client || {};
+        const coreClient = (id) => RED.nodes.getNode(id).client || {};
         let runCounter = 0;
         const publishLoop = (client) => (run, n) => new Promise((resolve) => {
             let acked = 0;
@@ -102,6 +112,9 @@ async function main() {
             core: async (run, n) => {
                 RED.nodes.getNode('feedCore').receive({ count: n, run });
             },
+            core5: async (run, n) => {
+                RED.nodes.getNode('feedCore5').receive({ count: n, run });
+            },
         };
 
         async function measure(name, n) {
@@ -118,7 +131,7 @@ async function main() {
             // let every publisher (not only ours) drain its acknowledgements before the next
             // round, so no variant's PUBACK handling spills into another's measurement
             await sent;
-            await waitFor(() => connection.state().queued === 0 && Object.keys(coreClient().outgoing || {}).length === 0, 60000);
+            await waitFor(() => connection.state().queued === 0 && ['brk', 'brk5'].every((id) => Object.keys(coreClient(id).outgoing || {}).length === 0), 60000);
             await new Promise((r) => setTimeout(r, 300));
             return n / (Number(end - start) / 1e9);
         }
@@ -140,9 +153,10 @@ async function main() {
             console.log(`  ${name.padEnd(6)} median ${Math.round(med[name]).toString().padStart(6)} msgs/s, ${median(cpuPerMsg[name]).toFixed(1).padStart(5)} µs CPU/msg in the publishing process;  rounds: ${rates[name].map((x) => Math.round(x)).join(', ')}`);
         }
         console.log(`  node/bare = ${(med.node / med.bare).toFixed(2)} (target >= 0.9)`);
-        console.log(`  node/core = ${(med.node / med.core).toFixed(2)} (target >= 1.0)`);
+        console.log(`  node/core = ${(med.node / med.core).toFixed(2)} (target >= 1.0; core on its default MQTT 3.1.1)`);
+        console.log(`  node/core5 = ${(med.node / med.core5).toFixed(2)} (both on MQTT 5)`);
         const cpu = Object.fromEntries(names.map((n) => [n, median(cpuPerMsg[n])]));
-        console.log(`  CPU per msg: node/bare = ${(cpu.node / cpu.bare).toFixed(2)}, node/core = ${(cpu.node / cpu.core).toFixed(2)} (lower is better)`);
+        console.log(`  CPU per msg: node/bare = ${(cpu.node / cpu.bare).toFixed(2)}, node/core = ${(cpu.node / cpu.core).toFixed(2)}, node/core5 = ${(cpu.node / cpu.core5).toFixed(2)} (lower is better)`);
 
         console.log(`  (bare MQTT 3.1.1 / bare MQTT 5 = ${(med.bare4 / med.bare).toFixed(2)})`);
         await new Promise((resolve) => bare.end(true, resolve));
