@@ -4,11 +4,10 @@
 // generated identity and its telemetry arrives. Also: the config's own identity as the
 // certificate source, and the errors a half-configured node gives.
 const assert = require('assert');
-const fs = require('fs');
 const path = require('path');
 const { execFile } = require('child_process');
 const { helper, nodes, coreNode } = require('../support/node-red');
-const { tempDir, selfSigned, startSim, simRest, provisionError, provisionOk } = require('../provision/support');
+const { selfSigned, useSimAndNodeRed, simRest, provisionError, provisionOk } = require('../provision/support');
 
 const injectNode = coreNode('core/common/20-inject.js');
 
@@ -36,17 +35,7 @@ describe('tb-provision node', function () {
     let sim;
     let dir;
 
-    before(async function () {
-        await helper.startServer();
-        sim = await startSim();
-        dir = tempDir('tb-provision-node-');
-    });
-    after(async function () {
-        await helper.stopServer();
-        if (sim) await sim.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
-    afterEach(() => helper.unload());
+    useSimAndNodeRed((env) => ({ sim, dir } = env), { dirPrefix: 'tb-provision-node-' });
 
     it('onboards a device: inject → x509-generate → tb-provision, then mosquitto_pub publishes with that identity', async function () {
         const keyStore = path.join(dir, 'keystore-onboard');

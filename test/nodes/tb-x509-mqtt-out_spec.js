@@ -4,10 +4,9 @@
 // topics, each refusal reaching a Catch node, Complete only after the server's PUBACK, and
 // the unregistered-certificate case recovering once the certificate is provisioned.
 const assert = require('assert');
-const fs = require('fs');
 const mqtt = require('mqtt');
 const { helper, nodes, coreNode } = require('../support/node-red');
-const { tempDir, selfSigned, startSim, simRest } = require('../provision/support');
+const { selfSigned, useSimAndNodeRed, simRest } = require('../provision/support');
 
 const catchNode = coreNode('core/common/25-catch.js');
 const completeNode = coreNode('core/common/24-complete.js');
@@ -56,17 +55,7 @@ describe('tb-x509-mqtt-out against tbsim', function () {
     this.timeout(60000);
     let sim, dir;
 
-    before(async function () {
-        await helper.startServer();
-        sim = await startSim();
-        dir = tempDir('tb-mqtt-out-');
-    });
-    after(async function () {
-        await helper.stopServer();
-        if (sim) await sim.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
-    afterEach(() => helper.unload());
+    useSimAndNodeRed((env) => ({ sim, dir } = env), { dirPrefix: 'tb-mqtt-out-' });
 
     async function load(identity, out = {}) {
         const credentials = { cfg: { ca: sim.caPem, cert: identity.certPem, key: identity.keyPem } };

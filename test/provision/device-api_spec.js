@@ -2,8 +2,7 @@
 // tb-provision, method device-api: ThingsBoard's MQTT provisioning API on the stand-in's
 // TLS port, with a device profile's provision key and secret.
 const assert = require('assert');
-const fs = require('fs');
-const { helper, tempDir, selfSigned, startSim, closedPort, loadProvisionFlow, provisionError, provisionOk, recordStatus } = require('./support');
+const { selfSigned, useSimAndNodeRed, closedPort, loadProvisionFlow, provisionError, provisionOk, recordStatus } = require('./support');
 
 describe('tb-provision (device-api) against tbsim', function () {
     let sim;
@@ -11,20 +10,12 @@ describe('tb-provision (device-api) against tbsim', function () {
     const key = 'prov-key-d1';
     const secret = 'prov-secret-d1';
 
-    before(async function () {
-        await helper.startServer();
-        sim = await startSim();
-        dir = tempDir();
+    useSimAndNodeRed((env) => {
+        ({ sim, dir } = env);
         sim.createDeviceProfile({
             name: 'self-onboarding', provisionType: 'ALLOW_CREATE_NEW_DEVICES', provisionDeviceKey: key, provisionDeviceSecret: secret,
         });
     });
-    after(async function () {
-        await helper.stopServer();
-        if (sim) await sim.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
-    afterEach(() => helper.unload());
 
     const deviceApiFlow = (provisionCredentials, options = {}) => loadProvisionFlow(sim, {
         provision: { method: 'device-api' },

@@ -2,9 +2,8 @@
 // tb-provision, method rest, against the ThingsBoard stand-in over HTTPS, in a real
 // Node-RED runtime (node-red-node-test-helper). Certificates come from openssl.
 const assert = require('assert');
-const fs = require('fs');
 const {
-    helper, tempDir, selfSigned, signedByCa, startSim, closedPort, simRest,
+    selfSigned, signedByCa, useSimAndNodeRed, closedPort, simRest,
     loadProvisionFlow, provisionOnce, provisionError, provisionOk, recordStatus,
 } = require('./support');
 
@@ -12,17 +11,7 @@ describe('tb-provision (rest) against tbsim', function () {
     let sim;
     let dir;
 
-    before(async function () {
-        await helper.startServer();
-        sim = await startSim();
-        dir = tempDir();
-    });
-    after(async function () {
-        await helper.stopServer();
-        if (sim) await sim.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
-    afterEach(() => helper.unload());
+    useSimAndNodeRed((env) => ({ sim, dir } = env));
 
     it('creates a new device with X.509 credentials whose id is the sha3 of the leaf', async function () {
         const cert = selfSigned(dir, 'rest-new-1');
@@ -305,17 +294,7 @@ describe('tb-provision (rest) with short-lived tokens', function () {
     let sim;
     let dir;
 
-    before(async function () {
-        await helper.startServer();
-        sim = await startSim({ accessTokenTtlSeconds: 2 });
-        dir = tempDir();
-    });
-    after(async function () {
-        await helper.stopServer();
-        if (sim) await sim.stop();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
-    afterEach(() => helper.unload());
+    useSimAndNodeRed((env) => ({ sim, dir } = env), { simOptions: { accessTokenTtlSeconds: 2 } });
 
     it('refreshes ahead of the token\'s exp instead of waiting for a 401', async function () {
         const flow = await loadProvisionFlow(sim);

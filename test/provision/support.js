@@ -67,6 +67,28 @@ async function startSim(options = {}) {
     return startTbsim({ provisionResponseCloseMs: 500, ...options });
 }
 
+/**
+ * The mocha hooks of a describe that runs flows against the stand-in: the test helper's
+ * Node-RED, one tbsim and one temp dir for the whole describe (handed to `onReady` once
+ * started), flows unloaded after each test, all stopped and removed after the last test.
+ */
+function useSimAndNodeRed(onReady, { dirPrefix, simOptions } = {}) {
+    const env = { sim: undefined, dir: undefined };
+    before(async function () {
+        await helper.startServer();
+        env.sim = await startSim(simOptions);
+        env.dir = tempDir(dirPrefix);
+        await onReady(env);
+    });
+    after(async function () {
+        await helper.stopServer();
+        if (env.sim) await env.sim.stop();
+        if (env.dir) fs.rmSync(env.dir, { recursive: true, force: true });
+    });
+    afterEach(() => helper.unload());
+    return env;
+}
+
 /** A port on loopback where nothing listens (bound, then released). */
 function closedPort() {
     return new Promise((resolve, reject) => {
@@ -178,6 +200,6 @@ function recordStatus(node) {
 }
 
 module.exports = {
-    helper, nodes, PROVISION_NODES, tempDir, openssl, selfSigned, signedByCa, startSim, closedPort, simRest,
+    helper, nodes, PROVISION_NODES, tempDir, openssl, selfSigned, signedByCa, startSim, useSimAndNodeRed, closedPort, simRest,
     loadProvisionFlow, provisionOnce, provisionError, provisionOk, recordStatus,
 };
