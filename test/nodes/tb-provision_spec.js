@@ -7,6 +7,7 @@ const assert = require('assert');
 const path = require('path');
 const { execFile } = require('child_process');
 const { helper, nodes, coreNode } = require('../support/node-red');
+const { pollUntil } = require('../support/wait');
 const { selfSigned, useSimAndNodeRed, simRest, provisionError, provisionOk } = require('../provision/support');
 
 const injectNode = coreNode('core/common/20-inject.js');
@@ -18,18 +19,7 @@ function mosquittoPub(args) {
     });
 }
 
-function waitFor(predicate, timeoutMs = 10000) {
-    const start = Date.now();
-    return new Promise((resolve, reject) => {
-        const poll = () => {
-            const value = predicate();
-            if (value) return resolve(value);
-            if (Date.now() - start > timeoutMs) return reject(new Error('timed out waiting'));
-            setTimeout(poll, 50);
-        };
-        poll();
-    });
-}
+const waitFor = (predicate, timeoutMs = 10000) => pollUntil(predicate, timeoutMs, 50);
 
 describe('tb-provision node', function () {
     let sim;

@@ -7,22 +7,12 @@ const assert = require('assert');
 const fs = require('fs');
 const mqtt = require('mqtt');
 const { helper, nodes } = require('../support/node-red');
+const { pollUntil } = require('../support/wait');
 const { makePki, startMosquitto, tempDir } = require('../support/mosquitto');
 
 const TOPIC = 'v1/devices/me/telemetry';
 
-function waitFor(predicate, timeoutMs = 20000) {
-    const start = Date.now();
-    return new Promise((resolve, reject) => {
-        const poll = () => {
-            const value = predicate();
-            if (value) return resolve(value);
-            if (Date.now() - start > timeoutMs) return reject(new Error('timed out waiting'));
-            setTimeout(poll, 20);
-        };
-        poll();
-    });
-}
+const waitFor = (predicate, timeoutMs = 20000) => pollUntil(predicate, timeoutMs);
 
 function flow(broker, out = {}) {
     return [

@@ -6,23 +6,13 @@
 const assert = require('assert');
 const mqtt = require('mqtt');
 const { helper, nodes, coreNode } = require('../support/node-red');
+const { pollUntil } = require('../support/wait');
 const { selfSigned, useSimAndNodeRed, simRest } = require('../provision/support');
 
 const catchNode = coreNode('core/common/25-catch.js');
 const completeNode = coreNode('core/common/24-complete.js');
 
-function waitFor(predicate, timeoutMs = 15000) {
-    const start = Date.now();
-    return new Promise((resolve, reject) => {
-        const poll = () => {
-            const value = predicate();
-            if (value) return resolve(value);
-            if (Date.now() - start > timeoutMs) return reject(new Error('timed out waiting'));
-            setTimeout(poll, 20);
-        };
-        poll();
-    });
-}
+const waitFor = (predicate, timeoutMs = 15000) => pollUntil(predicate, timeoutMs);
 
 async function registerDevice(sim, name, certPem, additionalInfo) {
     const res = await simRest(sim, 'POST', '/api/device-with-credentials', {
