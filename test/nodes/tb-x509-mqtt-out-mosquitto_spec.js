@@ -8,6 +8,7 @@ const fs = require('fs');
 const mqtt = require('mqtt');
 const { helper, nodes } = require('../support/node-red');
 const { pollUntil } = require('../support/wait');
+const { recordOutNode } = require('../support/mqtt-out-flow');
 const { makePki, startMosquitto, tempDir } = require('../support/mosquitto');
 
 const TOPIC = 'v1/devices/me/telemetry';
@@ -49,14 +50,7 @@ describe('tb-x509-mqtt-out against mosquitto (mutual TLS)', function () {
 
     async function load(credentials, out) {
         await helper.load([nodes.config, nodes.mqttOut], flow(broker, out), { cfg: credentials });
-        const caught = [];
-        const completed = [];
-        const statuses = [];
-        helper.getNode('caught').on('input', (msg) => caught.push(msg));
-        helper.getNode('completed').on('input', (msg) => completed.push(msg));
-        const outNode = helper.getNode('out');
-        outNode.on('call:status', (call) => statuses.push(call.args[0]));
-        return { out: outNode, caught, completed, statuses };
+        return recordOutNode();
     }
 
     it('delivers 2000 QoS 1 msgs across a broker restart: all arrive in order, each completes once', async function () {

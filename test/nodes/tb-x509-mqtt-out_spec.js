@@ -7,6 +7,7 @@ const assert = require('assert');
 const mqtt = require('mqtt');
 const { helper, nodes, coreNode } = require('../support/node-red');
 const { pollUntil } = require('../support/wait');
+const { recordOutNode } = require('../support/mqtt-out-flow');
 const { selfSigned, useSimAndNodeRed, simRest } = require('../provision/support');
 
 const catchNode = coreNode('core/common/25-catch.js');
@@ -50,14 +51,7 @@ describe('tb-x509-mqtt-out against tbsim', function () {
     async function load(identity, out = {}) {
         const credentials = { cfg: { ca: sim.caPem, cert: identity.certPem, key: identity.keyPem } };
         await helper.load([nodes.config, nodes.mqttOut, catchNode, completeNode], flowFor(sim, identity, out), credentials);
-        const caught = [];
-        const completed = [];
-        const statuses = [];
-        helper.getNode('caught').on('input', (msg) => caught.push(msg));
-        helper.getNode('completed').on('input', (msg) => completed.push(msg));
-        const outNode = helper.getNode('out');
-        outNode.on('call:status', (call) => statuses.push(call.args[0]));
-        return { out: outNode, caught, completed, statuses };
+        return recordOutNode();
     }
 
     it('publishes every payload form as telemetry of the device that owns the certificate', async function () {
