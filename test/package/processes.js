@@ -1,9 +1,9 @@
 'use strict';
 // Child processes and HTTP for the package tests: npm, the node-red binary, free ports.
 const { execFile, spawn } = require('child_process');
-const http = require('http');
 const net = require('net');
 const path = require('path');
+const { getJson } = require('../support/http');
 
 function run(cmd, args, opts = {}) {
     return new Promise((resolve, reject) => {
@@ -25,25 +25,6 @@ function freePort() {
             const { port } = server.address();
             server.close(() => resolve(port));
         });
-    });
-}
-
-function getJson(url) {
-    return new Promise((resolve, reject) => {
-        const req = http.get(url, { headers: { Accept: 'application/json' } }, (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk) => (body += chunk));
-            res.on('end', () => {
-                if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode} ${body}`));
-                try {
-                    resolve(JSON.parse(body));
-                } catch (err) {
-                    reject(new Error(`GET ${url}: not JSON: ${body.slice(0, 200)}`));
-                }
-            });
-        });
-        req.on('error', reject);
     });
 }
 

@@ -13,6 +13,7 @@ const os = require('os');
 const path = require('path');
 const http = require('http');
 const { spawn } = require('child_process');
+const { getJson } = require('./http');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const packageName = require(path.join(repoRoot, 'package.json')).name;
@@ -21,26 +22,6 @@ const CONFIG_ENV = 'TB_NR_SERVER_CONFIG';
 function nodeRedMain() {
     const dir = process.env.TB_NODE_RED_DIR;
     return dir ? require.resolve('node-red', { paths: [path.resolve(dir)] }) : require.resolve('node-red');
-}
-
-function getJson(url) {
-    return new Promise((resolve, reject) => {
-        const req = http.get(url, { headers: { Accept: 'application/json' } }, (res) => {
-            let body = '';
-            res.setEncoding('utf8');
-            res.on('data', (chunk) => (body += chunk));
-            res.on('end', () => {
-                if (res.statusCode !== 200) return reject(new Error(`${url}: HTTP ${res.statusCode}`));
-                try {
-                    resolve(JSON.parse(body));
-                } catch (err) {
-                    reject(err);
-                }
-            });
-        });
-        req.on('error', reject);
-        req.setTimeout(5000, () => req.destroy(new Error(`${url}: timeout`)));
-    });
 }
 
 /** Starts Node-RED with a fresh userDir; resolves once the admin API answers. */
@@ -68,7 +49,7 @@ async function startNodeRed({ flows = [], credentialSecret = 'browser-test-secre
         });
         const url = `http://127.0.0.1:${port}/`;
         // The module list proves the runtime has loaded and registered the nodes.
-        const nodeSets = await getJson(`${url}nodes`);
+        const nodeSets = await getJson(`${url}nodes`, { timeoutMs: 5000 });
         const ours = nodeSets.filter((set) => set.module === packageName);
         const failed = ours.filter((set) => !set.enabled || set.err);
         if (ours.length === 0 || failed.length) {
