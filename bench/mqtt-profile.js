@@ -10,7 +10,7 @@
 // Build first: TB_BUILD_ALLOW_TYPE_ERRORS=1 node scripts/build.js
 const fs = require('fs');
 const inspector = require('inspector');
-const { startBroker, startSubscriber, startNodeRed, feeder, waitFor } = require('./lib/harness');
+const { startSubscriber, withBrokerAndNodeRed, runBench, feeder, waitFor } = require('./lib/harness');
 
 const TOPIC = 'v1/devices/me/telemetry';
 
@@ -72,10 +72,8 @@ async function main() {
     const rounds = Number(arg('rounds', 3));
     const top = Number(arg('top', 40));
     const out = arg('out', `mqtt-${variant}.cpuprofile`);
-    const env = await startBroker();
-    let nr;
-    try {
-        nr = await startNodeRed(flows(variant, env));
+    await withBrokerAndNodeRed(async (env, startFlows) => {
+        const nr = await startFlows(flows(variant, env));
         const { RED } = nr;
         if (variant === 'node') {
             await waitFor(() => RED.nodes.getNode('cfg'));
@@ -119,13 +117,7 @@ async function main() {
         for (const r of results) console.log(`${variant}: ${Math.round(r.rate)} msgs/s, ${r.cpu.toFixed(1)} µs CPU/msg (profiler on)`);
         summarise(profile, top);
         console.log(`profile written to ${out}`);
-    } finally {
-        if (nr) await nr.stop();
-        await env.stop();
-    }
+    });
 }
 
-main().then(() => process.exit(0), (err) => {
-    console.error(err);
-    process.exit(1);
-});
+runBench(main);

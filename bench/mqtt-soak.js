@@ -14,7 +14,7 @@ if (typeof global.gc !== 'function') {
     process.exit(result.status ?? 1);
 }
 
-const { startBroker, startNodeRed, feeder, waitFor } = require('./lib/harness');
+const { withBrokerAndNodeRed, runBench, feeder, waitFor } = require('./lib/harness');
 
 function arg(name, fallback) {
     const i = process.argv.indexOf(`--${name}`);
@@ -38,9 +38,7 @@ async function main() {
     const minutes = arg('minutes', 10);
     const rate = arg('rate', 1000);
     const intervalS = arg('interval', 30);
-    const env = await startBroker();
-    let nr;
-    try {
+    await withBrokerAndNodeRed(async (env, startFlows) => {
         const { pki, broker } = env;
         const flows = [
             { id: 'tab', type: 'tab', label: 'soak' },
@@ -55,7 +53,7 @@ async function main() {
             { id: 'catch', z: 'tab', type: 'catch', x: 100, y: 300, scope: ['out'], uncaught: false, wires: [['fails']] },
             { id: 'fails', z: 'tab', type: 'function', x: 300, y: 300, outputs: 0, wires: [], func: "global.set('failed', (global.get('failed') || 0) + 1); return null;" },
         ];
-        nr = await startNodeRed(flows);
+        const nr = await startFlows(flows);
         const { RED } = nr;
         await waitFor(() => RED.nodes.getNode('cfg'));
         const connection = RED.nodes.getNode('cfg').runtime.connection();
@@ -100,13 +98,7 @@ async function main() {
         const last = samples[samples.length - 1];
         console.log(`slope (least squares, samples 2..${samples.length}): heapUsed ${heapSlope.toFixed(1)} KB/min, rss ${rssSlope.toFixed(1)} KB/min`);
         console.log(`delivered ${last.delivered} msgs (${(last.delivered / (last.minute * 60)).toFixed(0)} msgs/s), failed ${last.failed}`);
-    } finally {
-        if (nr) await nr.stop();
-        await env.stop();
-    }
+    });
 }
 
-main().then(() => process.exit(0), (err) => {
-    console.error(err);
-    process.exit(1);
-});
+runBench(main);

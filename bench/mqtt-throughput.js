@@ -13,7 +13,7 @@
 //   node bench/mqtt-throughput.js [--count 20000] [--rounds 7]
 // Build first: TB_BUILD_ALLOW_TYPE_ERRORS=1 node scripts/build.js
 const mqtt = require('mqtt');
-const { startBroker, startSubscriber, startNodeRed, feeder, waitFor, median } = require('./lib/harness');
+const { startSubscriber, withBrokerAndNodeRed, runBench, feeder, waitFor, median } = require('./lib/harness');
 
 const TOPIC = 'v1/devices/me/telemetry';
 
@@ -71,10 +71,8 @@ function balancedOrders(names) {
 async function main() {
     const count = arg('count', 20000);
     const rounds = arg('rounds', 7);
-    const env = await startBroker();
-    let nr;
-    try {
-        nr = await startNodeRed(flows(env));
+    await withBrokerAndNodeRed(async (env, startFlows) => {
+        const nr = await startFlows(flows(env));
         const { RED } = nr;
         await waitFor(() => RED.nodes.getNode('cfg') && RED.nodes.getNode('brk') && RED.nodes.getNode('brk5'));
         const connection = RED.nodes.getNode('cfg').runtime.connection();
@@ -161,13 +159,7 @@ async function main() {
         console.log(`  (bare MQTT 3.1.1 / bare MQTT 5 = ${(med.bare4 / med.bare).toFixed(2)})`);
         await new Promise((resolve) => bare.end(true, resolve));
         await new Promise((resolve) => bare4.end(true, resolve));
-    } finally {
-        if (nr) await nr.stop();
-        await env.stop();
-    }
+    });
 }
 
-main().then(() => process.exit(0), (err) => {
-    console.error(err);
-    process.exit(1);
-});
+runBench(main);

@@ -108,10 +108,33 @@ function waitFor(predicate, timeoutMs = 20000) {
     });
 }
 
+/**
+ * The frame of an MQTT bench: a fresh broker, then `bench(env, startFlows)` where `startFlows(flows)`
+ * starts Node-RED with those flows; whatever was started is stopped afterwards, also on failure.
+ */
+async function withBrokerAndNodeRed(bench) {
+    const env = await startBroker();
+    let nr;
+    try {
+        return await bench(env, async (flows) => (nr = await startNodeRed(flows)));
+    } finally {
+        if (nr) await nr.stop();
+        await env.stop();
+    }
+}
+
+/** A bench script's entry point: exit 0 once `main` resolves; print the error and exit 1 if it rejects. */
+function runBench(main) {
+    main().then(() => process.exit(0), (err) => {
+        console.error(err);
+        process.exit(1);
+    });
+}
+
 function median(values) {
     const sorted = [...values].sort((a, b) => a - b);
     const mid = Math.floor(sorted.length / 2);
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-module.exports = { startBroker, startSubscriber, startNodeRed, feeder, waitFor, median, repoRoot };
+module.exports = { startBroker, startSubscriber, startNodeRed, withBrokerAndNodeRed, runBench, feeder, waitFor, median, repoRoot };
