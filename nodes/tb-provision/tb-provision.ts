@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { toBoolean } from '../lib/config-settings';
 import { findConfig } from '../lib/node-red/config-node';
 import { toUserError } from '../lib/node-red/i18n';
 import { renderStatus } from '../lib/node-red/status';
@@ -15,6 +16,7 @@ interface TbProvisionDef extends NodeDef {
     deviceProfile?: string;
     label?: string;
     ifExists?: string;
+    gateway?: boolean | string;
 }
 
 interface TbProvisionCredentials {
@@ -33,6 +35,7 @@ function register(RED: NodeAPI): void {
             deviceProfile: def.deviceProfile?.trim() || undefined,
             label: def.label?.trim() || undefined,
             ifExists: toIfExists(def.ifExists),
+            gateway: toBoolean(def.gateway, false),
             provisionKey: node.credentials?.provisionKey,
             provisionSecret: node.credentials?.provisionSecret,
         };

@@ -40,6 +40,22 @@ describe('tb-provision (device-api) against tbsim', function () {
         assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'green', shape: 'dot', text: 'provisioned api-new' });
     });
 
+    it('provisions the device marked "Is gateway" when gateway is on', async function () {
+        const cert = selfSigned(dir, 'api-gw');
+        const flow = await deviceApiFlow({ provisionKey: key, provisionSecret: secret }, { provision: { method: 'device-api', gateway: true } });
+        await provisionOk(flow, { deviceName: 'api-gw', payload: { certificate: cert.certPem } });
+        const device = sim.findDeviceByName('api-gw');
+        assert.strictEqual(device.additionalInfo && device.additionalInfo.gateway, true);
+        assert.strictEqual(device.credentials.id, cert.credentialsId);
+    });
+
+    it('provisions the device unmarked when gateway is off', async function () {
+        const plain = selfSigned(dir, 'api-gw-off');
+        const off = await deviceApiFlow({ provisionKey: key, provisionSecret: secret });
+        await provisionOk(off, { deviceName: 'api-gw-off', payload: { certificate: plain.certPem } });
+        assert.notStrictEqual((sim.findDeviceByName('api-gw-off').additionalInfo || {}).gateway, true);
+    });
+
     it('says the key and secret were not found (NOT_FOUND), without the secret', async function () {
         const cert = selfSigned(dir, 'api-wrong-secret');
         const flow = await deviceApiFlow({ provisionKey: key, provisionSecret: 'wrong-secret-xyz' });

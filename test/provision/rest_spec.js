@@ -66,6 +66,60 @@ describe('tb-provision (rest) against tbsim', function () {
         assert.strictEqual(sim.findDeviceByName('rest-existing').credentials.id, next.credentialsId);
     });
 
+    it('creates the device marked "Is gateway" when gateway is on', async function () {
+        const cert = selfSigned(dir, 'rest-gw-new');
+        const flow = await loadProvisionFlow(sim, { provision: { gateway: true } });
+        await provisionOk(flow, { deviceName: 'rest-gw-new', payload: { certificate: cert.certPem } });
+        const device = sim.findDeviceByName('rest-gw-new');
+        assert.strictEqual(device.additionalInfo && device.additionalInfo.gateway, true);
+        assert.strictEqual(device.credentials.id, cert.credentialsId);
+    });
+
+    it('marks an existing unmarked device "Is gateway", keeping its other fields', async function () {
+        const profile = sim.createDeviceProfile({ name: 'gateways' });
+        const created = await simRest(sim, 'POST', '/api/device', {
+            name: 'rest-gw-existing', label: 'Hall 3', deviceProfileId: { entityType: 'DEVICE_PROFILE', id: profile.id },
+            additionalInfo: { description: 'kept', gateway: false },
+        });
+        assert.strictEqual(created.status, 200);
+        const cert = selfSigned(dir, 'rest-gw-existing');
+        const flow = await loadProvisionFlow(sim, { provision: { gateway: 'true' } });
+        const msg = await provisionOk(flow, { deviceName: 'rest-gw-existing', payload: { certificate: cert.certPem } });
+        assert.strictEqual(msg.payload.created, false);
+        const device = sim.findDeviceByName('rest-gw-existing');
+        assert.deepStrictEqual(device.additionalInfo, { description: 'kept', gateway: true });
+        assert.strictEqual(device.id, created.body.id.id);
+        assert.strictEqual(device.label, 'Hall 3');
+        assert.strictEqual(device.deviceProfileId, profile.id);
+        assert.strictEqual(device.credentials.id, cert.credentialsId);
+    });
+
+    it('marks an existing device whose certificate is already registered', async function () {
+        const cert = selfSigned(dir, 'rest-gw-registered');
+        const created = await simRest(sim, 'POST', '/api/device-with-credentials', {
+            device: { name: 'rest-gw-registered' },
+            credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: cert.leafBase64 },
+        });
+        assert.strictEqual(created.status, 200);
+        assert.notStrictEqual((sim.findDeviceByName('rest-gw-registered').additionalInfo || {}).gateway, true);
+        const flow = await loadProvisionFlow(sim, { provision: { gateway: true } });
+        await provisionOk(flow, { deviceName: 'rest-gw-registered', payload: { certificate: cert.certPem } });
+        assert.strictEqual(sim.findDeviceByName('rest-gw-registered').additionalInfo.gateway, true);
+    });
+
+    it('neither marks nor unmarks when gateway is off', async function () {
+        const plain = selfSigned(dir, 'rest-gw-off');
+        const flow = await loadProvisionFlow(sim, { provision: { gateway: 'false' } });
+        await provisionOk(flow, { deviceName: 'rest-gw-off', payload: { certificate: plain.certPem } });
+        assert.notStrictEqual((sim.findDeviceByName('rest-gw-off').additionalInfo || {}).gateway, true);
+        await simRest(sim, 'POST', '/api/device', { name: 'rest-gw-kept', additionalInfo: { gateway: true } });
+        const cert = selfSigned(dir, 'rest-gw-kept');
+        await provisionOk(flow, { deviceName: 'rest-gw-kept', payload: { certificate: cert.certPem } });
+        const device = sim.findDeviceByName('rest-gw-kept');
+        assert.strictEqual(device.additionalInfo.gateway, true);
+        assert.strictEqual(device.credentials.id, cert.credentialsId);
+    });
+
     it('fails for an existing device when ifExists is fail, and changes nothing', async function () {
         await simRest(sim, 'POST', '/api/device', { name: 'rest-keep' });
         const before = sim.findDeviceByName('rest-keep').credentials;

@@ -22,6 +22,8 @@ export interface DeviceApiProvisionRequest {
     provisionKey?: string;
     provisionSecret?: string;
     timeoutMs?: number;
+    /** ask ThingsBoard to create the device marked "Is gateway" */
+    gateway?: boolean;
 }
 
 interface ProvisionResponse {
@@ -51,6 +53,7 @@ export async function provisionViaDeviceApi(request: DeviceApiProvisionRequest):
         provisionDeviceSecret: provisionSecret,
         credentialsType: 'X509_CERTIFICATE',
         hash: certificate.leafPem,
+        ...(request.gateway ? { gateway: true } : {}),
     });
     const response = await exchange(request, endpoint, timeoutMs, body);
     return interpret(response, request, endpoint);

@@ -12,6 +12,8 @@ export interface RestProvisionRequest {
     /** set on a created device only */
     label?: string;
     ifExists: IfExists;
+    /** mark the device "Is gateway" (never unmarked) */
+    gateway?: boolean;
 }
 
 const ALREADY_ASSIGNED = /already assigned to another device|already registered/i;
@@ -33,7 +35,7 @@ export async function provisionViaRest(client: ThingsBoardRestClient, request: R
     let device: Device;
     try {
         device = await client.createDeviceWithX509(
-            { name: request.deviceName, label: request.label || undefined, deviceProfileId: profileId },
+            { name: request.deviceName, label: request.label || undefined, deviceProfileId: profileId, gateway: request.gateway },
             request.certificate.leafDerBase64,
         );
     } catch (err) {
@@ -53,17 +55,18 @@ async function updateExisting(client: ThingsBoardRestClient, device: Device, req
     if (request.ifExists === 'fail') throw fail('TB_DEVICE_EXISTS', { device: request.deviceName });
     const current = await client.getDeviceCredentials(device.id.id);
     const expected = request.certificate.credentialsId;
-    if (current.credentialsType === 'X509_CERTIFICATE' && current.credentialsId === expected) {
-        // Already registered: re-posting would only close the device's live sessions on older servers.
-        return outcome(device.id.id, request, false);
+    if (current.credentialsType !== 'X509_CERTIFICATE' || current.credentialsId !== expected) {
+        // (When already registered, re-posting would only close the device's live sessions on older servers.)
+        let saved: DeviceCredentials;
+        try {
+            saved = await client.saveX509Credentials(current, request.certificate.leafDerBase64);
+        } catch (err) {
+            throw refine(err, request);
+        }
+        verify(saved, request);
     }
-    let saved: DeviceCredentials;
-    try {
-        saved = await client.saveX509Credentials(current, request.certificate.leafDerBase64);
-    } catch (err) {
-        throw refine(err, request);
-    }
-    verify(saved, request);
+    // After the credentials, so a refused certificate leaves the device as it was.
+    if (request.gateway && device.additionalInfo?.gateway !== true) await client.markAsGateway(device);
     return outcome(device.id.id, request, false);
 }
 

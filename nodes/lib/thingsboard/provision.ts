@@ -18,6 +18,8 @@ export interface ProvisionSettings {
     ifExists: IfExists;
     provisionKey?: string;
     provisionSecret?: string;
+    /** create (or, over REST, mark) the device as a ThingsBoard gateway */
+    gateway?: boolean;
     /** ms to wait for the device API's answer */
     deviceApiTimeoutMs?: number;
 }
@@ -49,6 +51,7 @@ export async function provisionForMessage(
                   provisionKey: settings.provisionKey,
                   provisionSecret: settings.provisionSecret,
                   timeoutMs: settings.deviceApiTimeoutMs,
+                  gateway: settings.gateway,
               })
             : await provisionViaRest(runtime.rest(), {
                   deviceName,
@@ -56,6 +59,7 @@ export async function provisionForMessage(
                   deviceProfile: settings.deviceProfile,
                   label: settings.label,
                   ifExists: settings.ifExists,
+                  gateway: settings.gateway,
               });
     runtime.notifyProvisioned(outcome.credentialsId);
     return outcome.result;

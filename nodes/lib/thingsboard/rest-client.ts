@@ -23,6 +23,8 @@ export interface Device {
     type?: string;
     label?: string | null;
     deviceProfileId?: EntityId;
+    /** `gateway: true` is ThingsBoard's "Is gateway" (reference §4.4) */
+    additionalInfo?: Record<string, unknown> | null;
 }
 
 export interface DeviceCredentials {
@@ -49,6 +51,8 @@ export interface NewDevice {
     name: string;
     label?: string;
     deviceProfileId?: EntityId;
+    /** create it marked "Is gateway" */
+    gateway?: boolean;
 }
 
 /** Pages of profiles read when looking a name up (100 each): a bound, not a expected size. */
@@ -161,10 +165,21 @@ export class ThingsBoardRestClient {
                 name: device.name,
                 ...(device.label ? { label: device.label } : {}),
                 ...(device.deviceProfileId ? { deviceProfileId: device.deviceProfileId } : {}),
+                ...(device.gateway ? { additionalInfo: { gateway: true } } : {}),
             },
             credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue },
         };
         return this.call<Device>('POST', '/api/device-with-credentials', body);
+    }
+
+    /**
+     * Marks a device "Is gateway". `device` is the device as fetched from ThingsBoard: it is
+     * saved back whole (POST /api/device replaces every field, and its version guards
+     * against a concurrent edit), with only additionalInfo.gateway set.
+     */
+    markAsGateway(device: Device): Promise<Device> {
+        const additionalInfo = { ...(device.additionalInfo ?? {}), gateway: true };
+        return this.call<Device>('POST', '/api/device', { ...device, additionalInfo });
     }
 
     getDeviceCredentials(deviceId: string): Promise<DeviceCredentials> {
