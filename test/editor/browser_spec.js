@@ -205,6 +205,8 @@ describe('editor in a browser', function () {
             for (const f of ['deviceProfile', 'label', 'ifExists']) {
                 assert.strictEqual(await visible(page, `#node-input-${f}`), true, f);
             }
+            assert.strictEqual(await visible(page, '#node-input-gateway'), true, 'gateway (rest)');
+            assert.strictEqual(await page.isChecked('#node-input-gateway'), false, 'gateway is off by default');
             assert.strictEqual(await visible(page, '#node-input-provisionKey'), false);
             assert.strictEqual(await visible(page, '#node-input-provisionSecret'), false);
             // config is required for tb-provision: an empty picker is flagged.
@@ -217,6 +219,7 @@ describe('editor in a browser', function () {
             for (const f of ['deviceProfile', 'label', 'ifExists']) {
                 assert.strictEqual(await visible(page, `#node-input-${f}`), false, f);
             }
+            assert.strictEqual(await visible(page, '#node-input-gateway'), true, 'gateway (device-api)');
             assert.strictEqual(await page.getAttribute('#node-input-provisionSecret', 'type'), 'password');
             assert.strictEqual(await hasError(page, '#node-input-provisionKey'), true, 'device-api needs a provision key');
             await setValue(page, '#node-input-provisionKey', 'abc123');

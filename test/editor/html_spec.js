@@ -40,7 +40,7 @@ const CONTRACT = {
         category: 'ThingsBoard',
         inputs: 1,
         outputs: 1,
-        defaults: ['name', 'config', 'method', 'deviceName', 'deviceNameType', 'deviceProfile', 'label', 'ifExists'],
+        defaults: ['name', 'config', 'method', 'deviceName', 'deviceNameType', 'deviceProfile', 'label', 'ifExists', 'gateway'],
         credentials: { provisionKey: 'text', provisionSecret: 'password' },
     },
     'tb-x509-mqtt-out': {
