@@ -53,20 +53,21 @@ export async function provisionViaRest(client: ThingsBoardRestClient, request: R
 
 async function updateExisting(client: ThingsBoardRestClient, device: Device, request: RestProvisionRequest): Promise<ProvisionOutcome> {
     if (request.ifExists === 'fail') throw fail('TB_DEVICE_EXISTS', { device: request.deviceName });
+    // Before the credentials: a gateway connecting with the new certificate is then already marked.
+    if (request.gateway && device.additionalInfo?.gateway !== true) await client.markAsGateway(device);
     const current = await client.getDeviceCredentials(device.id.id);
     const expected = request.certificate.credentialsId;
-    if (current.credentialsType !== 'X509_CERTIFICATE' || current.credentialsId !== expected) {
-        // (When already registered, re-posting would only close the device's live sessions on older servers.)
-        let saved: DeviceCredentials;
-        try {
-            saved = await client.saveX509Credentials(current, request.certificate.leafDerBase64);
-        } catch (err) {
-            throw refine(err, request);
-        }
-        verify(saved, request);
+    if (current.credentialsType === 'X509_CERTIFICATE' && current.credentialsId === expected) {
+        // Already registered: re-posting would only close the device's live sessions on older servers.
+        return outcome(device.id.id, request, false);
     }
-    // After the credentials, so a refused certificate leaves the device as it was.
-    if (request.gateway && device.additionalInfo?.gateway !== true) await client.markAsGateway(device);
+    let saved: DeviceCredentials;
+    try {
+        saved = await client.saveX509Credentials(current, request.certificate.leafDerBase64);
+    } catch (err) {
+        throw refine(err, request);
+    }
+    verify(saved, request);
     return outcome(device.id.id, request, false);
 }
 
