@@ -141,8 +141,8 @@ describe('example flows against tbsim', function () {
     });
 
     it('"3 Gateway - onboard a device list" onboards the gateway and streams for every listed device', async function () {
-        // What the operator does once in ThingsBoard: a device node-red-gateway with "Is gateway" ticked.
-        await rest(tbsim, 'POST', '/api/device', { name: 'node-red-gateway', additionalInfo: { gateway: true } });
+        // Nothing is prepared in ThingsBoard: the example itself creates node-red-gateway marked "Is gateway".
+        assert.strictEqual(tbsim.findDeviceByName('node-red-gateway'), undefined);
 
         deployment = await deployExamples(tbsim, ['3 Gateway - onboard a device list']);
         const gateway = await waitFor('the gateway certificate in tbsim', () => {
@@ -151,6 +151,8 @@ describe('example flows against tbsim', function () {
         });
         const certPem = fs.readFileSync(path.join(deployment.userDir, 'tb-x509', GATEWAY_CONFIG_ID, 'cert.pem'), 'utf8');
         assert.strictEqual(gateway.credentials.id, credentialsIdOf(certPem));
+        // tbsim accepts v1/gateway/* only from a marked device, so the telemetry below depends on this too.
+        assert.strictEqual(gateway.additionalInfo && gateway.additionalInfo.gateway, true, 'tb-provision marked the gateway');
 
         for (const name of ['pump-1', 'pump-2', 'boiler-1']) {
             const device = await waitFor(`telemetry of ${name}`, () => {
