@@ -2,10 +2,10 @@
 // Each example flow, imported as a user would, against tbsim: the device exists, telemetry arrives.
 const assert = require('assert');
 const crypto = require('crypto');
-const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { selfSignedEc } = require('../support/openssl');
 const { startTbsim, deployExamples, watchEditor, waitFor: waitUntil, credentialsIdOf, rest } = require('./support');
 
 const CONFIG_ID = 'a1b2c3d4e5f60718'; // the tb-x509-config shared by examples 1 and 2
@@ -73,11 +73,9 @@ describe('example flows against tbsim', function () {
         // An identity made and registered outside this package (openssl + the REST API).
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-x509-stream-'));
         try {
-            execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-                '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '30',
-                '-subj', '/CN=stream-example'], { stdio: 'ignore' });
-            const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-            const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
+            const { certPem: cert, keyPem: key } = selfSignedEc({
+                keyFile: path.join(dir, 'key.pem'), certFile: path.join(dir, 'cert.pem'), commonName: 'stream-example',
+            });
             const body = cert.replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
             const created = await rest(tbsim, 'POST', '/api/device-with-credentials', {
                 device: { name: 'stream-example' },
@@ -115,11 +113,9 @@ describe('example flows against tbsim', function () {
     it('"2 Stream a simulated sensor" reports undeliverable readings to its Catch node while the certificate is not registered', async function () {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-x509-stream-'));
         try {
-            execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-                '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem'), '-days', '30',
-                '-subj', '/CN=never-registered'], { stdio: 'ignore' });
-            const cert = fs.readFileSync(path.join(dir, 'cert.pem'), 'utf8');
-            const key = fs.readFileSync(path.join(dir, 'key.pem'), 'utf8');
+            const { certPem: cert, keyPem: key } = selfSignedEc({
+                keyFile: path.join(dir, 'key.pem'), certFile: path.join(dir, 'cert.pem'), commonName: 'never-registered',
+            });
             deployment = await deployExamples(tbsim, ['2 Stream a simulated sensor'], { [CONFIG_ID]: { cert, key } });
             const editor = await watchEditor(deployment.url());
             try {

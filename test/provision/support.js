@@ -11,6 +11,7 @@ const os = require('os');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const { helper, nodes, dist } = require('../support/node-red');
+const { selfSignedEc } = require('../support/openssl');
 
 const PROVISION_NODES = [nodes.config, nodes.provision];
 
@@ -25,20 +26,14 @@ function openssl(args, options = {}) {
 /** An EC P-256 key and self-signed certificate for `cn`, made by openssl. */
 function selfSigned(dir, cn) {
     const base = path.join(dir, cn.replace(/[^\w.-]/g, '_'));
-    openssl([
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-        '-keyout', `${base}.key`, '-out', `${base}.crt`, '-subj', `/CN=${cn}`, '-days', '30',
-    ]);
+    selfSignedEc({ keyFile: `${base}.key`, certFile: `${base}.crt`, commonName: cn });
     return certFiles(base);
 }
 
 /** A CA and a leaf signed by it; `chainPem` = leaf then CA, as a device would present it. */
 function signedByCa(dir, cn) {
     const ca = path.join(dir, `ca-${cn}`);
-    openssl([
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-        '-keyout', `${ca}.key`, '-out', `${ca}.crt`, '-subj', `/CN=ca for ${cn}`, '-days', '30',
-    ]);
+    selfSignedEc({ keyFile: `${ca}.key`, certFile: `${ca}.crt`, commonName: `ca for ${cn}` });
     const leaf = path.join(dir, cn);
     openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
         '-keyout', `${leaf}.key`, '-out', `${leaf}.csr`, '-subj', `/CN=${cn}`]);

@@ -10,6 +10,7 @@ const os = require('os');
 const net = require('net');
 const path = require('path');
 const { execFileSync, spawn } = require('child_process');
+const { selfSignedEc } = require('./openssl');
 
 function openssl(args, cwd) {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -19,9 +20,7 @@ function openssl(args, cwd) {
 function selfSigned(dir, name, commonName, extraArgs = []) {
     const key = path.join(dir, `${name}.key`);
     const cert = path.join(dir, `${name}.pem`);
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert,
-        '-days', '30', '-subj', `/CN=${commonName}`, ...extraArgs], dir);
-    return { key, cert, keyPem: fs.readFileSync(key, 'utf8'), certPem: fs.readFileSync(cert, 'utf8') };
+    return { key, cert, ...selfSignedEc({ keyFile: key, certFile: cert, commonName, extraArgs }) };
 }
 
 /**

@@ -1,6 +1,6 @@
 'use strict';
 // The real openssl CLI as an independent judge of key material, plus temp-dir helpers.
-const { execFile } = require('child_process');
+const { execFile, execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -50,6 +50,17 @@ async function makeIdentity(dir, name, { keyType = 'ec', commonName = name, days
     return { key, crt, keyPem: fs.readFileSync(key, 'utf8'), certPem: fs.readFileSync(crt, 'utf8') };
 }
 
+/**
+ * A self-signed EC P-256 key and certificate made synchronously by openssl, the way a user
+ * would make one by hand, written to `keyFile` / `certFile`. `extraArgs` go to `openssl req`.
+ */
+function selfSignedEc({ keyFile, certFile, commonName, days = 30, extraArgs = [] }) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+        '-keyout', keyFile, '-out', certFile, '-days', String(days), '-subj', `/CN=${commonName}`, ...extraArgs],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+    return { keyPem: fs.readFileSync(keyFile, 'utf8'), certPem: fs.readFileSync(certFile, 'utf8') };
+}
+
 /** Text of a key in another format: 'pkcs1' (RSA) / 'sec1' (EC) traditional, or encrypted variants. */
 async function convertKey(keyFile, format, { passphrase, keyType = 'ec' } = {}) {
     switch (format) {
@@ -85,4 +96,4 @@ async function supportsLegacyPkcs12(dir) {
     }
 }
 
-module.exports = { openssl, tempDir, removeDir, writeFiles, makeIdentity, convertKey, makePkcs12, supportsLegacyPkcs12 };
+module.exports = { openssl, tempDir, removeDir, writeFiles, makeIdentity, selfSignedEc, convertKey, makePkcs12, supportsLegacyPkcs12 };

@@ -6,6 +6,7 @@ const os = require('os');
 const path = require('path');
 const mqtt = require('mqtt');
 const { startTbsim } = require('../../dist/tools/tbsim/index.js');
+const { selfSignedEc } = require('../support/openssl');
 
 function run(cmd, args, opts = {}) {
     return new Promise((resolve) => {
@@ -55,12 +56,7 @@ const apiKey = (sim) => `X-Authorization: ApiKey ${sim.apiKey}`;
 async function makeCert(dir, cn, extra = []) {
     const keyFile = path.join(dir, `${cn}-key.pem`);
     const certFile = path.join(dir, `${cn}.pem`);
-    const res = await run('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', `/CN=${cn}`, ...extra,
-    ]);
-    if (res.code !== 0) throw new Error(`openssl failed: ${res.stderr}`);
-    return { keyFile, certFile, certPem: fs.readFileSync(certFile, 'utf8'), keyPem: fs.readFileSync(keyFile, 'utf8') };
+    return { keyFile, certFile, ...selfSignedEc({ keyFile, certFile, commonName: cn, days: 2, extraArgs: extra }) };
 }
 
 /** ThingsBoard's credentials id computed with openssl alone: SHA3-256 of base64(DER). */
