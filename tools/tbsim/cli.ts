@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as path from 'path';
 import { startTbsim, type TbsimOptions } from './index';
+import { NEWEST_RELEASE } from './release';
 
 // `node dist/tools/tbsim/cli.js [--rest-port 8080] [--mqtt-port 8883] [--host 127.0.0.1] [--data-dir .tbsim] [--persist] [--http]`
 
@@ -11,6 +12,7 @@ const USAGE = `Usage: tbsim [options]
   --data-dir <dir>  where the CA and server certificate live (default .tbsim)
   --persist         keep devices, credentials, profiles and telemetry in <data-dir>/state.json
   --http            serve REST over plain HTTP instead of HTTPS
+  --tb-version <v>  behave like this ThingsBoard release, e.g. 3.6.4 (default: the newest, ${NEWEST_RELEASE})
   --quiet           do not log MQTT and REST events
   --help            this text`;
 
@@ -50,6 +52,9 @@ function parseArgs(argv: string[]): TbsimOptions & { persist: boolean; quiet: bo
             case '--persist':
                 out.persist = true;
                 break;
+            case '--tb-version':
+                out.tbVersion = value(i++, flag);
+                break;
             case '--http':
                 out.restTls = false;
                 break;
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
     console.log(
         [
             'tbsim is running (a local ThingsBoard stand-in)',
+            `  behaves like:  ThingsBoard ${sim.tbVersion}`,
             `  REST:          ${sim.restUrl}`,
             `  MQTT (TLS):    ${sim.mqttHost}:${sim.mqttPort}`,
             `  CA file:       ${sim.caFile}`,

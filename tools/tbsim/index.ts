@@ -8,6 +8,7 @@ import * as path from 'path';
 import { AuthService } from './auth';
 import { MqttServer, type SessionInfo } from './mqtt';
 import { loadOrCreatePki } from './pki';
+import { Release } from './release';
 import { createRestHandler } from './rest';
 import { TenantStore, type ProvisionType, type SimDevice, type TelemetryEntry } from './store';
 
@@ -30,6 +31,8 @@ export interface TbsimOptions {
     maxPayloadSize?: number;
     /** transport.mqtt.ssl.skip_validity_check_for_client_cert; default false. */
     skipValidityCheckForClientCert?: boolean;
+    /** the ThingsBoard release to behave like, e.g. "3.6.4" (reference §9.1); default the newest */
+    tbVersion?: string;
     log?: (line: string) => void;
 }
 
@@ -41,6 +44,8 @@ export interface Tbsim {
     caFile: string;
     tenant: { username: string; password: string };
     apiKey: string;
+    /** the release tbsim behaves like */
+    tbVersion: string;
     stop(): Promise<void>;
     setRateLimit(opts: { next429: number }): void;
     expireAccessTokens(): void;
@@ -90,6 +95,7 @@ function urlHost(host: string): string {
 }
 
 export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
+    const release = new Release(opts.tbVersion);
     const host = opts.host ?? '127.0.0.1';
     const log = opts.log ?? ((): void => undefined);
     const tenant = opts.tenant ?? { username: 'tenant@thingsboard.org', password: 'tenant' };
@@ -131,7 +137,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     events.setMaxListeners(0);
     const rateLimit = { next429: 0 };
     const requestLog: Array<{ method: string; path: string; status: number }> = [];
-    const handler = createRestHandler({ store, auth, caPem: pki.caPem, rateLimit, requestLog, log });
+    const handler = createRestHandler({ store, auth, release, caPem: pki.caPem, rateLimit, requestLog, log });
     const restTls = opts.restTls ?? true;
     const restServer = restTls ? https.createServer({ key: pki.keyPem, cert: pki.certPem }, handler) : http.createServer(handler);
     const restPort = await listen(restServer, opts.restPort ?? 0, host);
@@ -139,6 +145,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     const mqtt = new MqttServer({
         store,
         events,
+        release,
         log,
         tls: { key: pki.keyPem, cert: pki.certPem },
         maxPayloadSize: opts.maxPayloadSize ?? 65536,
@@ -153,7 +160,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         throw err;
     }
     const restUrl = `${restTls ? 'https' : 'http'}://${urlHost(host)}:${restPort}`;
-    log(`tbsim: REST ${restUrl}, MQTT TLS ${dialHost(host)}:${mqttPort}, CA ${pki.caFile}`);
+    log(`tbsim (ThingsBoard ${release.version}): REST ${restUrl}, MQTT TLS ${dialHost(host)}:${mqttPort}, CA ${pki.caFile}`);
 
     let stopped = false;
     return {
@@ -164,6 +171,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         caFile: pki.caFile,
         tenant: { ...tenant },
         apiKey: auth.apiKey,
+        tbVersion: release.version,
         events,
         async stop(): Promise<void> {
             if (stopped) return;

@@ -15,6 +15,7 @@ import {
 import { provisionByChain } from './chain-provision';
 import { provisionDevice } from './provision';
 import type { CredentialsRecord, DeviceRecord, TenantStore } from './store';
+import type { Release } from './release';
 
 // ThingsBoard's MQTT transport over TLS (reference §2, §3.2, §4, §8): CONNECT rules, CONNACK/PUBACK/DISCONNECT codes,
 // one session per device, payload cap, provisioning sessions. Framing is done here so the size cap applies before
@@ -30,6 +31,7 @@ export interface SessionInfo {
 export interface MqttDeps {
     store: TenantStore;
     events: EventEmitter;
+    release: Release;
     log: (line: string) => void;
     tls: { key: string; cert: string };
     maxPayloadSize: number;

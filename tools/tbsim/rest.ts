@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { AuthService, AuthUser } from './auth';
 import { badRequest, ErrorCode, notFound, TbError } from './errors';
 import { provisionDevice } from './provision';
+import type { Release } from './release';
 import {
     NULL_UUID,
     type AttributeScope,
@@ -17,6 +18,7 @@ import {
 export interface RestDeps {
     store: TenantStore;
     auth: AuthService;
+    release: Release;
     caPem: string;
     rateLimit: { next429: number };
     requestLog: Array<{ method: string; path: string; status: number }>;

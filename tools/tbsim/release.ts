@@ -1,0 +1,76 @@
+// Which ThingsBoard release tbsim behaves like (reference §9.1). Every behaviour that differs between
+// releases asks one named feature here, so the matrix is read in one place and each row can be tested.
+
+/** The newest release tag of thingsboard/thingsboard that tbsim models by default. */
+export const NEWEST_RELEASE = '4.3.1.3';
+
+/** Releases the test suites run against; the newest runs everything, the older ones the user paths. */
+export const TESTED_RELEASES = ['3.6.4', '4.2.1', '4.3.1.1', NEWEST_RELEASE] as const;
+
+/** Each feature with the first release that has it (git tag without the leading v). */
+const FEATURE_SINCE = {
+    /** POST /api/device-with-credentials */
+    deviceWithCredentials: '3.4',
+    /** MQTT 5 on the transport (ReturnCodeResolver); before it CONNECT level 5 gets return code 1 */
+    mqtt5: '3.5',
+    /** X.509 certificate-chain auto-provisioning */
+    x509ChainProvisioning: '3.5',
+    /** provisioning request field `gateway` marks the new device "Is gateway" */
+    provisionGatewayFlag: '3.8',
+    /** the device RPC getSessionLimits is answered by the transport */
+    sessionLimitsRpc: '3.8',
+    /** GET /api/tenant/device?deviceName= (before it the path is GET /api/tenant/{tenantId}) */
+    tenantDeviceByNamePath: '4.3.1.2',
+    /** X-Authorization: ApiKey … */
+    apiKeys: '4.3',
+    /** `Authorization: Bearer` next to X-Authorization */
+    standardAuthorizationHeader: '4.3',
+    /** an entity limit of the tenant profile answers 403 errorCode 41 (before: 400 errorCode 31) */
+    entityLimit403: '4.3',
+    /** a credentials update kicks live sessions only when type, id or value changed */
+    credentialsKickOnlyWhenChanged: '4.3',
+    /** credentialsId, clientId, userName, password with control characters are refused */
+    credentialsControlCharCheck: '4.3',
+} as const;
+
+export type Feature = keyof typeof FEATURE_SINCE;
+
+function parts(version: string): number[] {
+    return version.split('.').map((p) => Number(p));
+}
+
+/** -1, 0 or 1 as `a` is older than, the same as or newer than `b` ("4.3" = "4.3.0.0"). */
+export function compareReleases(a: string, b: string): number {
+    const x = parts(a);
+    const y = parts(b);
+    for (let i = 0; i < Math.max(x.length, y.length); i++) {
+        const d = (x[i] ?? 0) - (y[i] ?? 0);
+        if (d !== 0) return d < 0 ? -1 : 1;
+    }
+    return 0;
+}
+
+export class Release {
+    readonly version: string;
+
+    constructor(version: string = NEWEST_RELEASE) {
+        const v = version.trim().replace(/^v/i, '');
+        if (!/^\d+(\.\d+){1,3}$/.test(v)) {
+            throw new Error(`tbVersion "${version}" is not a ThingsBoard release such as 3.6.4 or ${NEWEST_RELEASE}`);
+        }
+        if (compareReleases(v, '3.5') < 0) {
+            throw new Error(`tbVersion ${v}: tbsim models ThingsBoard 3.5 and later`);
+        }
+        this.version = v;
+    }
+
+    /** True when this release has `feature`. */
+    has(feature: Feature): boolean {
+        return compareReleases(this.version, FEATURE_SINCE[feature]) >= 0;
+    }
+
+    /** The release that introduced `feature`, for messages and tests. */
+    static since(feature: Feature): string {
+        return FEATURE_SINCE[feature];
+    }
+}
