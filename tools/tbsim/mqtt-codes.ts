@@ -7,6 +7,7 @@ export const RC = {
     UNSPECIFIED: 0x80,
     MALFORMED: 0x81,
     IMPLEMENTATION_SPECIFIC: 0x83,
+    SERVER_UNAVAILABLE: 0x88,
     CLIENT_ID_NOT_VALID: 0x85,
     BAD_USER_NAME_OR_PASSWORD: 0x86,
     NOT_AUTHORIZED: 0x87,
@@ -27,7 +28,7 @@ export function v3ConnackCode(reason: number): number {
             return 0;
         case RC.CLIENT_ID_NOT_VALID:
             return 2;
-        case 0x88:
+        case RC.SERVER_UNAVAILABLE:
         case RC.CONNECTION_RATE_EXCEEDED:
             return 3;
         default:
@@ -55,6 +56,8 @@ export const DEVICE_FILTERS = new Set([
     'v1/gateway/attributes/response',
     'v1/gateway/rpc',
 ]);
+/** Subscriptions that subscribe the session to attribute updates or RPC (MTH processAttributesSubscribe / processRpcSubscribe). */
+export const UPDATE_SUBSCRIPTIONS = new Set(['v1/devices/me/attributes', 'v2/a', 'v2/a/j', 'v1/devices/me/rpc/request/+', 'v2/r/req/+', 'v2/r/j/req/+']);
 export const PROVISION_REQUEST = '/provision/request';
 export const PROVISION_RESPONSE = '/provision/response';
 export const GATEWAY_TOPIC_PREFIX = 'v1/gateway/';

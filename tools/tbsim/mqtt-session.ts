@@ -1,12 +1,14 @@
 import type * as tls from 'tls';
 import { authenticateCertificate, authenticateToken, type AuthOutcome } from './mqtt-auth';
-import { DEVICE_FILTERS, PROVISION_RESPONSE, RC, v3ConnackCode } from './mqtt-codes';
+import { DEVICE_FILTERS, PROVISION_RESPONSE, RC, UPDATE_SUBSCRIPTIONS, v3ConnackCode } from './mqtt-codes';
 import { PacketFramer } from './mqtt-framing';
 import { acceptPresentedChain } from './mqtt-tls';
 import { handleDevicePublish } from './device-topics';
+import { gatewayFlag } from './gateway-flag';
 import { GatewaySession } from './gateway-session';
 import { mqttPacket, type MqttPacket } from './packet-codec';
 import { handleProvisionPublish } from './provision-session';
+import type { LimitHit, LimitSubject, TransportRateLimiter } from './rate-limits';
 import type { MqttDeps, PublishPacket, SessionContext, SessionInfo } from './session-context';
 import type { DeviceRecord } from './store';
 
@@ -17,11 +19,15 @@ import type { DeviceRecord } from './store';
 /** What a session needs from the server: max_concurrent_sessions_per_device bookkeeping. */
 export interface SessionRegistry {
     readonly deps: MqttDeps;
+    readonly limiter: TransportRateLimiter;
+    /** notificationRuleProcessor.process(RateLimitsTrigger): the tenant hears of every rejected message */
+    rateLimited(hit: LimitHit, deviceName: string | undefined): void;
     register(session: MqttSession, deviceId: string): void;
     unregister(session: MqttSession, deviceId: string): void;
 }
 
 type Packet = MqttPacket.Packet;
+
 
 export class MqttSession implements SessionContext {
     private readonly framer: PacketFramer;
@@ -65,6 +71,10 @@ export class MqttSession implements SessionContext {
         return this.owner.deps;
     }
 
+    get limiter(): TransportRateLimiter {
+        return this.owner.limiter;
+    }
+
     get device(): DeviceRecord {
         if (!this.authenticated) throw new Error('not a device session');
         return this.authenticated;
@@ -89,10 +99,30 @@ export class MqttSession implements SessionContext {
         this.end();
     }
 
-    /** v5 gets DISCONNECT with the reason first; v3 just loses the connection. */
+    /** v5 gets DISCONNECT with the reason first (since 3.7, MTH closeCtx); v3 just loses the connection. */
     disconnect(reason: number): void {
-        if (this.protocolVersion === 5 && this.state !== 'connecting') this.send({ cmd: 'disconnect', reasonCode: reason });
+        if (this.sendsDisconnect() && this.state !== 'connecting') this.send({ cmd: 'disconnect', reasonCode: reason });
         this.end();
+    }
+
+    private sendsDisconnect(): boolean {
+        return this.protocolVersion === 5 && this.deps.release.has('mqtt5DisconnectReason');
+    }
+
+    sessionIsGateway(): boolean {
+        if (!this.authenticated) return false;
+        if (!this.deps.release.has('gatewayRateLimits')) return this.gateway !== undefined;
+        return gatewayFlag((this.deps.store.getDevice(this.authenticated.id) ?? this.authenticated).additionalInfo);
+    }
+
+    checkLimits(dataPoints = 0, subject?: LimitSubject): boolean {
+        const own: LimitSubject = { deviceId: this.device.id, isGateway: this.sessionIsGateway() };
+        const hit = this.limiter.check(subject ?? own, dataPoints);
+        if (!hit) return true;
+        const name = hit.entityId === this.device.id ? this.device.name : this.deps.store.getDevice(hit.entityId)?.name;
+        this.log(`${hit.api} rate limit exceeded (${hit.level} ${hit.entityId})`);
+        this.owner.rateLimited(hit, hit.level === 'tenant' ? undefined : name);
+        return false;
     }
 
     kick(reason: number): void {
@@ -120,7 +150,11 @@ export class MqttSession implements SessionContext {
         this.state = 'closed';
         this.framer.stop();
         for (const t of this.timers) clearTimeout(t);
-        if (this.authenticated) this.owner.unregister(this, this.authenticated.id);
+        if (this.authenticated) {
+            this.owner.unregister(this, this.authenticated.id);
+            // the session's close event (SESSION_EVENT_MSG_CLOSED) counts too; its failure is ignored (callback null)
+            if (this.info) this.checkLimits();
+        }
         if (wasDevice) this.deps.events.emit('disconnect', wasDevice);
     }
 
@@ -144,7 +178,7 @@ export class MqttSession implements SessionContext {
         switch (packet.cmd) {
             case 'publish':
                 if (this.state === 'provision') return handleProvisionPublish(this, packet, this.subscriptions.get(PROVISION_RESPONSE) ?? 0);
-                return handleDevicePublish(this, packet, this.gateway && ((topic, payload) => this.gateway!.handle(topic, payload)));
+                return handleDevicePublish(this, packet, this.gateway);
             case 'subscribe':
                 return this.onSubscribe(packet);
             case 'unsubscribe':
@@ -185,13 +219,21 @@ export class MqttSession implements SessionContext {
             : authenticateToken(this.deps.store, this.clientId, username, password);
         if ('refuse' in result) {
             this.connack(result.refuse, sessionPresent);
-            if (this.protocolVersion === 5) this.send({ cmd: 'disconnect', reasonCode: result.refuse });
+            if (this.sendsDisconnect()) this.send({ cmd: 'disconnect', reasonCode: result.refuse });
             this.end();
             return;
         }
         this.authenticated = result.device;
+        // The session-open event is a message too (onValidateDeviceResponse): over a limit CONNECT is refused.
+        if (!this.checkLimits()) {
+            const rateRefusal = this.deps.release.has('mqtt5DisconnectReason');
+            this.connack(rateRefusal ? RC.CONNECTION_RATE_EXCEEDED : RC.SERVER_UNAVAILABLE, sessionPresent);
+            if (this.sendsDisconnect()) this.send({ cmd: 'disconnect', reasonCode: RC.MESSAGE_RATE_TOO_HIGH });
+            this.end();
+            return;
+        }
         this.state = 'device';
-        this.gateway = new GatewaySession(this);
+        if (gatewayFlag(result.device.additionalInfo)) this.gateway = new GatewaySession(this);
         this.info = {
             deviceId: result.device.id,
             deviceName: result.device.name,
@@ -231,6 +273,9 @@ export class MqttSession implements SessionContext {
             const allowed = this.state === 'provision' ? s.topic === PROVISION_RESPONSE : DEVICE_FILTERS.has(s.topic);
             if (!allowed) return this.protocolVersion === 5 ? RC.TOPIC_FILTER_INVALID : 0x80;
             const qos = Math.min(s.qos, 1);
+            // subscribing to attribute updates or RPC is a message to the device actor; over a limit it is
+            // dropped silently (callback null) and the SUBACK still grants it
+            if (this.state === 'device' && UPDATE_SUBSCRIPTIONS.has(s.topic)) this.checkLimits();
             this.subscriptions.set(s.topic, qos);
             return qos;
         });
@@ -244,9 +289,9 @@ export class MqttSession implements SessionContext {
         else this.send({ cmd: 'puback', messageId: packet.messageId });
     }
 
+    /** Sent whether or not the client subscribed, at the subscription's QoS or else 1 (getQoSForTopic). */
     publish(topic: string, payload: unknown): void {
-        const qos = this.subscriptions.get(topic) ?? this.subscriptionFor(topic);
-        if (qos === undefined) return;
+        const qos = this.subscriptions.get(topic) ?? this.subscriptionFor(topic) ?? 1;
         this.send({
             cmd: 'publish',
             topic,

@@ -1,20 +1,36 @@
 import * as tls from 'tls';
 import { RC } from './mqtt-codes';
 import { MqttSession, type SessionRegistry } from './mqtt-session';
+import { TransportRateLimiter, type LimitHit, type TransportRateLimits } from './rate-limits';
 import type { MqttDeps, SessionInfo } from './session-context';
 
 // ThingsBoard's MQTT transport over TLS (reference §2, §3.2, §4, §8, §9): the listener and the sessions by device.
 // The parts live beside it: mqtt-tls (client chain), mqtt-framing, mqtt-auth (CONNECT), mqtt-session,
 // device-topics, gateway-session, provision-session.
 
-export type { MqttDeps, SessionInfo };
+export type { MqttDeps, SessionInfo, TransportRateLimits };
+
+/** One rejected message, as ThingsBoard's RateLimitsTrigger notifies the tenant of it (DefaultTransportService.checkLimits). */
+export interface RateLimitViolation extends LimitHit {
+    ts: number;
+    tenantId: string;
+    /** the device's name (limitLevelEntityName); undefined for a tenant-level limit */
+    entityName?: string;
+}
 
 export class MqttServer implements SessionRegistry {
     readonly server: tls.Server;
     private readonly connections = new Set<MqttSession>();
     private readonly byDevice = new Map<string, MqttSession>();
+    readonly limiter: TransportRateLimiter;
+    private readonly violations: RateLimitViolation[] = [];
 
     constructor(readonly deps: MqttDeps) {
+        this.limiter = new TransportRateLimiter(
+            deps.rateLimits,
+            { gatewayLimits: deps.release.has('gatewayRateLimits'), subDevicesSkipDeviceLimits: deps.release.has('subDevicesSkipDeviceLimits') },
+            deps.store.tenantId,
+        );
         this.server = tls.createServer(
             { key: deps.tls.key, cert: deps.tls.cert, requestCert: true, rejectUnauthorized: false },
             (socket) => {
@@ -26,6 +42,17 @@ export class MqttServer implements SessionRegistry {
         this.server.on('tlsClientError', (err) => deps.log(`MQTT TLS handshake failed: ${err.message}`));
         deps.store.on('credentialsChanged', (deviceId: string) => this.kickDevice(deviceId, RC.ADMINISTRATIVE_ACTION));
         deps.store.on('deviceDeleted', (deviceId: string) => this.kickDevice(deviceId, RC.ADMINISTRATIVE_ACTION));
+    }
+
+    /** Every rejected message so far, oldest first; each was also emitted as events 'rateLimit'. */
+    rateLimitViolations(): RateLimitViolation[] {
+        return this.violations.map((v) => ({ ...v }));
+    }
+
+    rateLimited(hit: LimitHit, deviceName: string | undefined): void {
+        const violation: RateLimitViolation = { ...hit, ts: Date.now(), tenantId: this.deps.store.tenantId, entityName: deviceName };
+        this.violations.push(violation);
+        this.deps.events.emit('rateLimit', { ...violation });
     }
 
     sessions(): SessionInfo[] {

@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'events';
 import type { MqttPacket } from './packet-codec';
+import type { LimitSubject, TransportRateLimiter, TransportRateLimits } from './rate-limits';
 import type { Release } from './release';
 import type { DeviceRecord, TenantStore } from './store';
 
@@ -21,6 +22,10 @@ export interface MqttDeps {
     maxPayloadSize: number;
     provisionResponseCloseMs: number;
     skipValidityCheck: boolean;
+    /** tenant-profile transport limits at start (reference §9.3) */
+    rateLimits: TransportRateLimits;
+    /** transport.client_side_rpc.timeout: an unanswered device-to-server RPC gets {"error":"timeout"} after it */
+    clientSideRpcTimeoutMs: number;
 }
 
 export type PublishPacket = MqttPacket.IPublishPacket;
@@ -43,4 +48,12 @@ export interface SessionContext {
     end(): void;
     /** a timer cleared when the session closes */
     later(fn: () => void, ms: number): void;
+    readonly limiter: TransportRateLimiter;
+    /**
+     * DefaultTransportService.checkLimits for one message (by default the session device's own); false when over a
+     * limit, after the tenant was notified. The caller answers the way its ThingsBoard code path does.
+     */
+    checkLimits(dataPoints?: number, subject?: LimitSubject): boolean;
+    /** the session info's isGateway (since 3.7 it follows device updates; the gateway API does not) */
+    sessionIsGateway(): boolean;
 }
