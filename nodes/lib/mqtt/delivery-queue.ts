@@ -17,11 +17,16 @@ export interface DeliveryEntry {
     settled: boolean;
 }
 
+/** Told when a sender's callback throws (it must never break delivery of the others). */
+export type CallbackErrorHandler = (entry: DeliveryEntry, err: unknown) => void;
+
 export class DeliveryQueue {
     private entries: DeliveryEntry[] = [];
     private head = 0;
     private unsettled = 0;
     private readonly perUser = new Map<string, number>();
+
+    constructor(private readonly onCallbackError: CallbackErrorHandler = logToConsole) {}
 
     /** Messages accepted and not yet delivered or failed. */
     get size(): number {
@@ -56,8 +61,8 @@ export class DeliveryQueue {
         this.compact();
         try {
             entry.callback(err);
-        } catch {
-            // a sender's callback must never break delivery of the others
+        } catch (thrown) {
+            this.onCallbackError(entry, thrown);
         }
         return true;
     }
@@ -80,11 +85,14 @@ export class DeliveryQueue {
         for (const entry of [...this.pending()]) this.settle(entry, err);
     }
 
-    /** Drops the entries of a user that went away, without calling them; returns how many. */
-    dropUser(userId: string, onlyWaiting: boolean): number {
+    /**
+     * Drops the waiting entries of a user that went away, without calling them; returns how
+     * many. Its entries in flight stay and are delivered.
+     */
+    dropUser(userId: string): number {
         let dropped = 0;
         for (const entry of this.pending()) {
-            if (entry.userId !== userId || (onlyWaiting && entry.sentOn !== 0)) continue;
+            if (entry.userId !== userId || entry.sentOn !== 0) continue;
             entry.settled = true;
             this.unsettled--;
             dropped++;
@@ -106,4 +114,8 @@ export class DeliveryQueue {
             this.head = 0;
         }
     }
+}
+
+function logToConsole(_entry: DeliveryEntry, err: unknown): void {
+    console.error('tb-x509-mqtt-out: a delivery callback threw:', err);
 }
