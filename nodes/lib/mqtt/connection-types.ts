@@ -23,6 +23,8 @@ export interface ConnectionState {
     blocking?: CodedError;
     /** label of the config that holds the same certificate, when that blocks this one */
     heldBy?: string;
+    /** messages wait because the connection paces below the server's rate limits */
+    rateLimited?: boolean;
 }
 
 /** A tb-x509-mqtt-out as the connection sees it. */
@@ -44,5 +46,21 @@ export interface SharedConnectionOptions {
     connectTimeoutMs?: number;
     /** how long close() waits for in-flight acknowledgements */
     closeGraceMs?: number;
+    /** a QoS 1 message without PUBACK this long means the session is broken */
+    ackTimeoutMs?: number;
+    /** how long messages wait for the getSessionLimits answer after CONNACK */
+    limitsTimeoutMs?: number;
     registry?: IdentityRegistry;
 }
+
+/** A message still unacknowledged after this many sends fails. */
+export const MAX_SENDS = 3;
+
+/**
+ * Defaults of every connection made without the option (tests in the same process, e.g.
+ * through Node-RED's test helper, lower them).
+ */
+export const CONNECTION_DEFAULTS = {
+    ackTimeoutMs: 30_000,
+    limitsTimeoutMs: 1_000,
+};

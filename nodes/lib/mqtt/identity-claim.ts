@@ -3,7 +3,7 @@
  * (ThingsBoard allows one session per device).
  */
 import type { CodedError } from '../errors';
-import type { IdentityHolder, IdentityRegistry } from './identity-registry';
+import { sessionKey, type IdentityHolder, type IdentityRegistry } from './identity-registry';
 import { fail } from './messages';
 
 /** Another config holds the certificate: what to tell both sides. */
@@ -16,16 +16,17 @@ export interface ClaimRefused {
 }
 
 export class IdentityClaim {
-    /** the credentialsId this connection holds */
+    /** the credentialsId this connection holds on its server */
     private held?: string;
-    /** the credentialsId another config holds and this one waits for */
+    /** the registry key another config holds and this one waits for */
     private blockedOn?: string;
-    private readonly onReleased = (credentialsId: string): void => {
-        if (credentialsId === this.blockedOn) this.onFree();
+    private readonly onReleased = (key: string): void => {
+        if (key === this.blockedOn) this.onFree();
     };
 
     constructor(
         private readonly registry: IdentityRegistry,
+        private readonly server: { host: string; port: number },
         private readonly holder: IdentityHolder,
         /** called when the certificate this connection waits for was let go */
         private readonly onFree: () => void,
@@ -41,13 +42,14 @@ export class IdentityClaim {
     claim(identity: { credentialsId: string; commonName: string }): ClaimRefused | undefined {
         const { credentialsId, commonName } = identity;
         if (this.held !== undefined && this.held !== credentialsId) this.release();
-        const other = this.registry.claim(credentialsId, this.holder);
+        const key = sessionKey(this.server, credentialsId);
+        const other = this.registry.claim(key, this.holder);
         if (!other) {
             this.held = credentialsId;
             this.blockedOn = undefined;
             return undefined;
         }
-        this.blockedOn = credentialsId;
+        this.blockedOn = key;
         const config = this.holder.ownerLabel;
         return {
             other,

@@ -1,18 +1,21 @@
 import type { ConfigSettings } from '../config-settings';
 import type { CodedError } from '../errors';
 import type { LoadedIdentity } from '../pki/identity-provider';
+import { validityProblem } from '../pki/validity';
 import { attemptMaterial, errorText, mqttClientOptions } from './client-options';
-import type { ConnectionPhase, ConnectionState, ConnectionUser, IdentityLookup, PublishRequest, SharedConnectionOptions } from './connection-types';
-import type { DeliveryCallback } from './delivery-queue';
+import { CONNECTION_DEFAULTS, MAX_SENDS, type ConnectionPhase, type ConnectionState, type ConnectionUser, type IdentityLookup, type PublishRequest, type SharedConnectionOptions } from './connection-types';
+import type { DeliveryCallback, DeliveryEntry } from './delivery-queue';
 import { classifyClose, failureError, isUnsupportedProtocol, type Failure } from './failure';
 import { IdentityClaim } from './identity-claim';
 import { identityRegistry } from './identity-registry';
 import { fail } from './messages';
-import { Outbox } from './outbox';
+import { notAcknowledged, Outbox } from './outbox';
+import { RateGovernor } from './rate-governor';
 import { PERMANENT_RETRY_MS, retryDelay } from './reconnect-policy';
 import { Session, type SessionEnd } from './session';
 import { UserNotifier } from './user-notifier';
 
+export { CONNECTION_DEFAULTS } from './connection-types';
 export type { ConnectionPhase, ConnectionState, ConnectionUser, IdentityLookup, PublishRequest, SharedConnectionOptions } from './connection-types';
 
 /** How long a connection without users (after a redeploy) stays open for them to come back. */
@@ -28,7 +31,8 @@ export class SharedConnection {
     private readonly options: Required<Omit<SharedConnectionOptions, 'protocolVersion'>>;
     private protocolVersion: 4 | 5;
     private readonly users = new UserNotifier<ConnectionState>(() => this.state());
-    private readonly outbox = new Outbox((entry, err) => this.users.logCallbackError(entry.userId, 'delivery', err));
+    private readonly outbox: Outbox;
+    private readonly governor: RateGovernor;
     private readonly claim: IdentityClaim;
     private session?: Session;
     private generation = 0;
@@ -51,11 +55,23 @@ export class SharedConnection {
             configId: options.configId,
             connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
             closeGraceMs: options.closeGraceMs ?? 2_000,
+            ackTimeoutMs: options.ackTimeoutMs ?? CONNECTION_DEFAULTS.ackTimeoutMs,
+            limitsTimeoutMs: options.limitsTimeoutMs ?? CONNECTION_DEFAULTS.limitsTimeoutMs,
             registry: options.registry ?? identityRegistry,
         };
         this.protocolVersion = options.protocolVersion ?? 5;
+        this.outbox = new Outbox(
+            {
+                onCallbackError: (entry, err) => this.users.logCallbackError(entry.userId, 'delivery', err),
+                onStall: (exhausted) => this.onStall(exhausted),
+                onPaced: () => this.users.scheduleState(),
+                onDelivered: () => this.governor.onDelivered(),
+            },
+            { ackTimeoutMs: options.ackTimeoutMs ?? CONNECTION_DEFAULTS.ackTimeoutMs, maxSends: MAX_SENDS },
+        );
+        this.governor = new RateGovernor(this.outbox, options.limitsTimeoutMs ?? CONNECTION_DEFAULTS.limitsTimeoutMs);
         const holder = { ownerId: this.options.configId, ownerLabel: settings.label, warn: (w: CodedError) => this.users.warn(w) };
-        this.claim = new IdentityClaim(this.options.registry, holder, () => {
+        this.claim = new IdentityClaim(this.options.registry, settings, holder, () => {
             if (this.heldBy !== undefined) this.retryNow();
         });
     }
@@ -75,6 +91,7 @@ export class SharedConnection {
             failure: this.failure,
             blocking: this.blocking,
             heldBy: this.heldBy,
+            rateLimited: this.outbox.isPaced,
         };
     }
 
@@ -146,6 +163,12 @@ export class SharedConnection {
         }
     }
 
+    /** A new session for a server-side change of the device (e.g. marked gateway); nothing queued is lost. */
+    reconnectIfConnectedAs(credentialsId: string): void {
+        if (this.phase !== 'connected' || this.claim.heldCredentialsId !== credentialsId) return;
+        void this.attempt();
+    }
+
     async close(): Promise<void> {
         if (this.phase === 'closed') return;
         await this.stop();
@@ -212,6 +235,7 @@ export class SharedConnection {
         try {
             this.session = new Session(options, {
                 onConnect: () => this.onConnected(generation),
+                onMessage: (topic, payload) => this.governor.onMessage(topic, payload),
                 onClose: (end) => {
                     this.session = undefined;
                     this.onClosed(generation, end);
@@ -239,19 +263,8 @@ export class SharedConnection {
     }
 
     private warnAboutValidity(identity: LoadedIdentity): void {
-        const now = Date.now();
-        const params = { config: this.settings.label, commonName: identity.commonName };
-        if (identity.notAfter.getTime() < now) {
-            this.users.warnOnce(
-                `expired:${identity.credentialsId}`,
-                fail('MQTT_CERT_EXPIRED', { ...params, date: identity.notAfter.toISOString() }),
-            );
-        } else if (identity.notBefore.getTime() > now) {
-            this.users.warnOnce(
-                `not-yet-valid:${identity.credentialsId}`,
-                fail('MQTT_CERT_NOT_YET_VALID', { ...params, date: identity.notBefore.toISOString() }),
-            );
-        }
+        const problem = validityProblem(identity, this.settings.label);
+        if (problem) this.users.warnOnce(`${problem.code}:${identity.credentialsId}`, problem);
     }
 
     private onConnected(generation: number): void {
@@ -260,7 +273,12 @@ export class SharedConnection {
         this.blocking = undefined;
         this.heldBy = undefined;
         this.setPhase('connected');
-        if (this.session) this.outbox.attach(this.session, generation);
+        const session = this.session;
+        if (session) {
+            this.governor.onConnected(session, () => {
+                if (generation === this.generation && this.session === session) this.outbox.attach(session, generation);
+            });
+        }
         if (this.retryRequested) {
             this.retryRequested = false;
             void this.reconnectIfIdentityChanged();
@@ -268,8 +286,15 @@ export class SharedConnection {
     }
 
     private onClosed(generation: number, end: SessionEnd): void {
+        const rateLimitDelay = this.governor.onClosed(end, this.outbox.queue.inFlight(generation).length);
         this.outbox.detach();
         const failure = classifyClose(end, this.protocolVersion);
+        if (rateLimitDelay !== undefined && failure.class === 'transient') {
+            // not the ordinary transient backoff: that one starts over at every CONNACK
+            this.failure = failure;
+            this.wait(generation, this.retryRequested ? 0 : rateLimitDelay);
+            return;
+        }
         if (this.protocolVersion === 5 && isUnsupportedProtocol(end.error) && this.phase === 'connecting') {
             // a broker without MQTT 5: speak 3.1.1 (PUBACK reason codes are then unavailable)
             this.protocolVersion = 4;
@@ -301,6 +326,14 @@ export class SharedConnection {
         if (this.retryTimer) clearTimeout(this.retryTimer);
         this.retryTimer = setTimeout(() => void this.attempt(), delay);
         this.retryTimer.unref();
+    }
+
+    /** No PUBACK in time: the session is broken. Messages sent for the last time fail; the rest go again on a new session. */
+    private onStall(exhausted: DeliveryEntry[]): void {
+        for (const entry of exhausted) {
+            this.outbox.queue.settle(entry, notAcknowledged(entry, this.outbox.options, this.failureContext()));
+        }
+        void this.attempt();
     }
 
     private async reconnectIfIdentityChanged(): Promise<void> {
