@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'crypto';
 import { authFailed, tokenExpired } from './errors';
 import { JwtSigner, newSessionId } from './jwt';
+import type { Release } from './release';
 import { NULL_UUID } from './store';
 
 // The tenant administrator's login, refresh, Bearer JWTs and ApiKey values (reference §1.1).
@@ -33,6 +34,7 @@ export class AuthService {
         private readonly user: AuthUser & { password: string },
         private readonly ttl: { access: number; refresh: number },
         persisted: { jwtKey?: string; apiKey?: string },
+        private readonly release: Release,
     ) {
         this.signer = new JwtSigner(persisted.jwtKey);
         this.apiKey = persisted.apiKey ?? `tb_${randomBytes(64).toString('base64url')}`;
@@ -69,18 +71,29 @@ export class AuthService {
         return this.pair();
     }
 
-    /** Reads X-Authorization, then Authorization: "Bearer <jwt>" or "ApiKey <value>". */
+    /**
+     * X-Authorization, or Authorization when that is blank (both on every release). Before 4.3 the JWT
+     * extractor is the only one and cuts the first 7 characters ("Bearer ") off whatever the header holds,
+     * so "ApiKey tb_…" becomes the malformed JWT "tb_…": bad credentials. From 4.3 the prefixes choose the
+     * filter: "Bearer " the JWT one, "ApiKey " the API-key one.
+     */
     authenticate(headers: Record<string, string | string[] | undefined>): AuthUser {
-        const raw = headers['x-authorization'] ?? headers['authorization'];
-        const header = Array.isArray(raw) ? raw[0] : raw;
-        if (!header || header.trim() === '') throw authFailed();
-        const [scheme, ...rest] = header.trim().split(/\s+/);
-        const value = rest.join(' ');
-        if (/^apikey$/i.test(scheme)) {
+        const header = [headers['x-authorization'], headers['authorization']]
+            .map((h) => (Array.isArray(h) ? h[0] : h))
+            .find((h) => h !== undefined && h.trim() !== '');
+        if (header === undefined) throw authFailed(); // "Authorization header cannot be blank!"
+        if (this.release.has('apiKeys') && header.startsWith('ApiKey ')) {
+            const value = header.slice('ApiKey '.length);
             if (!value || !sameText(value, this.apiKey)) throw authFailed('Invalid username or password');
             return this.user;
         }
-        if (!/^bearer$/i.test(scheme) || !value) throw authFailed();
+        if (this.release.has('apiKeys') && !header.startsWith('Bearer ')) throw authFailed();
+        if (header.length < 'Bearer '.length) throw authFailed(); // "Invalid authorization header size."
+        return this.authenticateJwt(header.slice('Bearer '.length));
+    }
+
+    private authenticateJwt(value: string): AuthUser {
+        if (value === '') throw authFailed('Invalid username or password'); // "Token is invalid"
         if (this.expiredAccessTokens.has(value)) throw tokenExpired();
         const result = this.signer.verify(value);
         if (result === 'expired') throw tokenExpired();

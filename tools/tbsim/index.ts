@@ -110,6 +110,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         { email: tenant.username, password: tenant.password, userId: store.userId, tenantId: store.tenantId },
         { access: opts.accessTokenTtlSeconds ?? 9000, refresh: opts.refreshTokenTtlSeconds ?? 604800 },
         { jwtKey: store.jwtKey, apiKey: store.apiKey },
+        release,
     );
     store.jwtKey = auth.jwtKey;
     store.apiKey = auth.apiKey;

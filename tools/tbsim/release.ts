@@ -23,8 +23,6 @@ const FEATURE_SINCE = {
     tenantDeviceByNamePath: '4.3.1.2',
     /** X-Authorization: ApiKey … */
     apiKeys: '4.3',
-    /** `Authorization: Bearer` next to X-Authorization */
-    standardAuthorizationHeader: '4.3',
     /** an entity limit of the tenant profile answers 403 errorCode 41 (before: 400 errorCode 31) */
     entityLimit403: '4.3',
     /** a credentials update kicks live sessions only when type, id or value changed */

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'http';
 import type { AuthService, AuthUser } from './auth';
 import { badRequest, ErrorCode, notFound, TbError } from './errors';
 import { provisionDevice } from './provision';
-import type { Release } from './release';
+import type { Feature, Release } from './release';
 import {
     NULL_UUID,
     type AttributeScope,
@@ -44,6 +44,10 @@ interface Route {
     handler: Handler;
     /** Public routes skip authentication and the tenant rate limit. */
     public?: boolean;
+    /** The route exists from the release that has this feature. */
+    since?: Feature;
+    /** Spring's `params` condition: the mapping matches only when the query satisfies it. */
+    when?: (query: URLSearchParams) => boolean;
 }
 
 /** A response with a body other than JSON, or an explicit empty body. */
@@ -288,6 +292,28 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
         additionalInfo: {},
     });
 
+    // "Port API improvements from 4.4 to 4.3" (4.3.1.2) dropped the params condition of the page mappings.
+    const pageParamsRequired = (): boolean => !deps.release.has('tenantDeviceByNamePath');
+
+    const tenantJson = (): Record<string, unknown> => ({
+        id: ref('TENANT', store.tenantId),
+        createdTime: 0,
+        title: 'Tenant',
+        name: 'Tenant',
+        region: 'Global',
+        tenantProfileId: ref('TENANT_PROFILE', store.tenantProfileId),
+        country: null,
+        state: null,
+        city: null,
+        address: null,
+        address2: null,
+        zip: null,
+        phone: null,
+        email: null,
+        additionalInfo: null,
+        version: 1,
+    });
+
     const routes: Route[] = [
         {
             method: 'POST',
@@ -350,12 +376,20 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
                 return deviceJson(device);
             },
         },
-        { method: 'GET', pattern: /^\/api\/tenant\/device$/, handler: findByName },
+        { method: 'GET', pattern: /^\/api\/tenant\/device$/, since: 'tenantDeviceByNamePath', handler: findByName },
+        {
+            // Spring prefers the mapping with more params conditions: before 4.3.1.2 the page mapping has
+            // {"pageSize","page"} and wins over {"deviceName"}; from 4.3.1.2 it has none and loses.
+            method: 'GET',
+            pattern: /^\/api\/tenant\/devices$/,
+            when: (q) => q.has('deviceName') && !(pageParamsRequired() && q.has('pageSize') && q.has('page')),
+            handler: findByName,
+        },
         {
             method: 'GET',
             pattern: /^\/api\/tenant\/devices$/,
+            when: (q) => !pageParamsRequired() || (q.has('pageSize') && q.has('page')),
             handler: (req) => {
-                if (req.query.has('deviceName')) return findByName(req);
                 const type = req.query.get('type');
                 const devices = store.listDevices().filter((d) => !type || d.type === type);
                 return page(devices.map(deviceJson), req.query, (d) => String(d.name));
@@ -364,7 +398,19 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
         {
             method: 'GET',
             pattern: /^\/api\/tenant\/deviceInfos$/,
+            when: (q) => !pageParamsRequired() || (q.has('pageSize') && q.has('page')),
             handler: (req) => page(store.listDevices().map(deviceInfoJson), req.query, (d) => String(d.name)),
+        },
+        {
+            // TenantController getTenantById; also where /api/tenant/device and parameterless /api/tenant/devices
+            // land on releases without those mappings ("Invalid UUID string: device").
+            method: 'GET',
+            pattern: /^\/api\/tenant\/([^/]+)$/,
+            handler: (req) => {
+                const id = uuidParam(req.params[0]);
+                if (id !== store.tenantId) throw new TbError(404, `Tenant with id [${id}] is not found`, ErrorCode.ITEM_NOT_FOUND);
+                return tenantJson();
+            },
         },
         { method: 'GET', pattern: /^\/api\/device\/info\/([^/]+)$/, handler: (req) => deviceInfoJson(deviceOr404(req.params[0])) },
         {
@@ -525,7 +571,9 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
     };
 
     const dispatch = (method: string, path: string, query: URLSearchParams, headers: IncomingMessage['headers'], rawBody: Buffer): { status: number; body: unknown } => {
-        const candidates = routes.filter((r) => r.pattern.test(path));
+        const candidates = routes.filter(
+            (r) => r.pattern.test(path) && (!r.since || deps.release.has(r.since)) && (!r.when || r.when(query)),
+        );
         if (candidates.length === 0) {
             if (path.startsWith('/api/') && !path.startsWith('/api/noauth/')) auth.authenticate(headers);
             return { status: 404, body: { timestamp: new Date().toISOString(), status: 404, error: 'Not Found', path } };

@@ -96,6 +96,7 @@ export interface NameConflict {
 interface PersistedState {
     tenantId: string;
     userId: string;
+    tenantProfileId?: string;
     jwtKey?: string;
     apiKey?: string;
     devices: DeviceRecord[];
@@ -127,6 +128,7 @@ function optionalString(value: unknown): string | null {
 export class TenantStore extends EventEmitter {
     tenantId: string = randomUUID();
     userId: string = randomUUID();
+    tenantProfileId: string = randomUUID();
     jwtKey?: string;
     apiKey?: string;
     private devices = new Map<string, DeviceRecord>();
@@ -146,6 +148,7 @@ export class TenantStore extends EventEmitter {
         const state = JSON.parse(fs.readFileSync(file, 'utf8')) as PersistedState;
         this.tenantId = state.tenantId;
         this.userId = state.userId;
+        this.tenantProfileId = state.tenantProfileId ?? this.tenantProfileId;
         this.jwtKey = state.jwtKey;
         this.apiKey = state.apiKey;
         for (const d of state.devices) this.devices.set(d.id, d);
@@ -160,6 +163,7 @@ export class TenantStore extends EventEmitter {
         const state: PersistedState = {
             tenantId: this.tenantId,
             userId: this.userId,
+            tenantProfileId: this.tenantProfileId,
             jwtKey: this.jwtKey,
             apiKey: this.apiKey,
             devices: [...this.devices.values()],
