@@ -2,13 +2,15 @@
 // tb-provision as a user wires it: inject → x509-generate → tb-provision against the
 // ThingsBoard stand-in, then an independent client (mosquitto_pub) connects with the
 // generated identity and its telemetry arrives. Also: the config's own identity as the
-// certificate source, and the errors a half-configured node gives.
+// certificate source, and the errors a half-configured node gives. The onboarding runs against every
+// tested ThingsBoard release.
 const assert = require('assert');
 const path = require('path');
 const { execFile } = require('child_process');
 const { helper, nodes, coreNode } = require('../support/node-red');
 const { pollUntil } = require('../support/wait');
 const { selfSigned, useSimAndNodeRed, simRest, provisionError, provisionOk } = require('../provision/support');
+const { forEachRelease } = require('../support/releases');
 
 const injectNode = coreNode('core/common/20-inject.js');
 
@@ -21,11 +23,11 @@ function mosquittoPub(args) {
 
 const waitFor = (predicate, timeoutMs = 10000) => pollUntil(predicate, timeoutMs, 50);
 
-describe('tb-provision node', function () {
+forEachRelease('tb-provision node onboarding', function (tbVersion) {
     let sim;
     let dir;
 
-    useSimAndNodeRed((env) => ({ sim, dir } = env), { dirPrefix: 'tb-provision-node-' });
+    useSimAndNodeRed((env) => ({ sim, dir } = env), { dirPrefix: 'tb-provision-node-', simOptions: { tbVersion } });
 
     it('onboards a device: inject → x509-generate → tb-provision, then mosquitto_pub publishes with that identity', async function () {
         const keyStore = path.join(dir, 'keystore-onboard');
@@ -73,6 +75,13 @@ describe('tb-provision node', function () {
         assert.strictEqual(readBack.status, 200);
         assert.strictEqual(String(readBack.body.temperature[0].value), '25');
     });
+});
+
+describe('tb-provision node', function () {
+    let sim;
+    let dir;
+
+    useSimAndNodeRed((env) => ({ sim, dir } = env), { dirPrefix: 'tb-provision-node-' });
 
     it('registers the config\'s own identity when the msg carries no certificate', async function () {
         const cert = selfSigned(dir, 'own-identity');
