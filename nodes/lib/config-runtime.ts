@@ -1,4 +1,3 @@
-import { EventEmitter } from 'events';
 import { SharedConnection } from './mqtt/shared-connection';
 import { IdentityProvider } from './pki/identity-provider';
 import { ThingsBoardRestClient } from './thingsboard/rest-client';
@@ -7,10 +6,8 @@ import type { ConfigCredentials, ConfigSettings } from './config-settings';
 /**
  * Everything one tb-x509-config owns: its identity, its MQTT connection and its REST
  * client. Plain library code; the Node-RED node only builds it and closes it.
- *
- * Events: 'provisioned' (credentialsId) when tb-provision registered a certificate.
  */
-export class ConfigRuntime extends EventEmitter {
+export class ConfigRuntime {
     readonly identity: IdentityProvider;
     private connectionInstance?: SharedConnection;
     private restInstance?: ThingsBoardRestClient;
@@ -20,7 +17,6 @@ export class ConfigRuntime extends EventEmitter {
         readonly settings: ConfigSettings,
         private readonly credentials: ConfigCredentials,
     ) {
-        super();
         this.identity = new IdentityProvider(settings, credentials);
         this.identity.on('changed', () => this.connectionInstance?.retryNow());
     }
@@ -38,9 +34,17 @@ export class ConfigRuntime extends EventEmitter {
     }
 
     /** tb-provision registered `credentialsId`: a refused connection with that identity retries now. */
-    notifyProvisioned(credentialsId: string): void {
-        this.emit('provisioned', credentialsId);
+    notifyProvisioned(_credentialsId: string): void {
         this.connectionInstance?.retryNow();
+    }
+
+    /**
+     * tb-provision marked the device of `credentialsId` "Is gateway". ThingsBoard decides at
+     * CONNECT whether a session is a gateway session, so an open connection with that identity
+     * reconnects (its queued and unacknowledged messages are sent again on the new session).
+     */
+    notifyGatewayMarked(credentialsId: string): void {
+        this.connectionInstance?.reconnectIfConnectedAs(credentialsId);
     }
 
     async close(): Promise<void> {

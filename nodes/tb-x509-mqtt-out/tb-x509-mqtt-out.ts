@@ -72,6 +72,7 @@ function register(RED: NodeAPI): void {
             onWarning(warning: CodedError) {
                 node.warn(userMessage(RED, warning));
             },
+            log: { error: (text: string) => node.error(text) },
         });
 
         node.on('input', (rawMsg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {

@@ -42,18 +42,39 @@ describe('delivery queue', function () {
         entry(q, 'a', 3, log);
         a1.sentOn = 7;
         assert.strictEqual(q.countFor('a'), 2);
-        assert.strictEqual(q.dropUser('a', true), 1, 'only the waiting one');
+        assert.strictEqual(q.dropUser('a'), 1, 'only the waiting one');
         assert.strictEqual(q.countFor('a'), 1);
         assert.deepStrictEqual([...q.pending()].map((x) => x.body), ['1', '2']);
         assert.deepStrictEqual(log, []);
     });
 
-    it('stays compact over many entries', function () {
+    it('stays compact over many entries: settled entries do not pile up in memory', function () {
         const q = new DeliveryQueue();
         const log = [];
-        for (let i = 0; i < 5000; i++) q.settle(entry(q, 'a', i, log));
-        assert.strictEqual(q.size, 0);
-        assert.strictEqual(log.length, 5000);
-        assert.deepStrictEqual([...q.pending()], []);
+        // a steady stream: one new message per acknowledgement, always one in flight
+        let oldest = entry(q, 'a', 0, log);
+        let largest = 0;
+        for (let i = 1; i <= 20000; i++) {
+            const next = entry(q, 'a', i, log);
+            q.settle(oldest);
+            oldest = next;
+            largest = Math.max(largest, q.footprint);
+        }
+        assert.ok(largest < 2100, `backing array grew to ${largest} entries for 1 unsettled`);
+        assert.strictEqual(q.size, 1);
+        q.settle(oldest);
+        assert.strictEqual(q.footprint, 0, 'nothing retained once everything settled');
+        assert.strictEqual(log.length, 20001);
+    });
+
+    it('logs a sender callback that throws, and goes on delivering the others', function () {
+        const thrown = [];
+        const q = new DeliveryQueue((e, err) => thrown.push([e.body, err.message]));
+        const log = [];
+        q.add({ userId: 'a', topic: 't', body: 'bad', qos: 1, callback: () => { throw new Error('boom'); } });
+        entry(q, 'a', 2, log);
+        q.failAll(new Error('closed'));
+        assert.deepStrictEqual(thrown, [['bad', 'boom']]);
+        assert.deepStrictEqual(log, [[2, 'closed']]);
     });
 });

@@ -2,7 +2,7 @@
 const assert = require('assert');
 const path = require('path');
 const lib = path.resolve(__dirname, '..', '..', 'dist', 'nodes', 'lib');
-const { classifyError, classifyConnack, classifyServerDisconnect, failureError, transientDelay } = require(path.join(lib, 'mqtt', 'failure.js'));
+const { classifyError, classifyConnack, classifyServerDisconnect, failureError } = require(path.join(lib, 'mqtt', 'failure.js'));
 
 function err(code, message = code) {
     return Object.assign(new Error(message), { code });
@@ -50,11 +50,5 @@ describe('connection failure classes', function () {
         assert.strictEqual(e.code, 'MQTT_CERT_REJECTED');
         assert.strictEqual(e.message, 'tb.example:8883 refused the device certificate of config "Plant A" (CN "dev-1"; CONNACK 0x87 Not authorized). Register the certificate as the device\'s X.509 credentials (tb-provision, or Device → Manage credentials in ThingsBoard), and check that it has not expired.');
         assert.strictEqual(failureError(classifyError(err('SELF_SIGNED_CERT_IN_CHAIN'), 5), ctx).code, 'MQTT_SERVER_UNTRUSTED');
-    });
-
-    it('backs off from 1 s doubling to 30 s with jitter', function () {
-        assert.deepStrictEqual([0, 1, 2, 5, 9].map((n) => transientDelay(n, () => 0.5)), [1000, 2000, 4000, 30000, 30000]);
-        assert.strictEqual(transientDelay(0, () => 0), 800);
-        assert.strictEqual(transientDelay(0, () => 1), 1200);
     });
 });

@@ -222,7 +222,8 @@ describe('shared connection against mosquitto (mutual TLS)', function () {
         conn.register('out1', rec.user);
         await rec.waitFor((s) => s.phase === 'connected' || s.phase === 'waiting');
         assert.strictEqual(rec.warnings.length, 1);
-        assert.strictEqual(rec.warnings[0].code, 'MQTT_CERT_EXPIRED');
+        assert.strictEqual(rec.warnings[0].code, 'CERT_EXPIRED');
+        assert.deepStrictEqual(rec.warnings[0].params, { config: 'Plant A', commonName: 'bench-device', date: '2020-01-01T00:00:00.000Z' });
         assert.match(rec.warnings[0].message, /expired on 2020-01-01T00:00:00.000Z/);
 
         const rec2 = recorder();
@@ -246,6 +247,24 @@ describe('shared connection against mosquitto (mutual TLS)', function () {
         assert.strictEqual(await publish(conn, 'out1', '{"a":1}'), undefined);
         await conn.deregister('out1', true);
         assert.strictEqual(conn.state().phase, 'idle');
+    });
+
+    it('connects one certificate to two servers at once: a session is per server, not per certificate', async function () {
+        broker = await startMosquitto({ pki });
+        const second = await startMosquitto({ pki });
+        cleanups.push(() => second.stop());
+        const registry = new IdentityRegistry();
+        const recA = recorder();
+        const recB = recorder();
+        const a = track(new SharedConnection(settingsFor(broker, { label: 'Server 1' }), lookup(pki, { identity: identityOf(pki.device) }), { configId: 'cfg-s1', registry }));
+        const b = track(new SharedConnection(settingsFor(second, { label: 'Server 2' }), lookup(pki, { identity: identityOf(pki.device) }), { configId: 'cfg-s2', registry }));
+        a.register('outA', recA.user);
+        b.register('outB', recB.user);
+        await recA.waitFor((s) => s.phase === 'connected');
+        await recB.waitFor((s) => s.phase === 'connected');
+        assert.deepStrictEqual([...recA.warnings, ...recB.warnings], []);
+        assert.strictEqual(await publish(a, 'outA', '{"a":1}'), undefined);
+        assert.strictEqual(await publish(b, 'outB', '{"b":1}'), undefined);
     });
 
     it('keeps a second config with the same certificate off, warning both, until the first lets go', async function () {

@@ -9,6 +9,7 @@ const { helper, allNodes, dist } = require('../support/node-red');
 const { openssl, tempDir, removeDir, writeFiles, makeIdentity, convertKey, makePkcs12, supportsLegacyPkcs12 } = require('../support/openssl');
 
 const { selfSignedCertificate, normaliseGenerateOptions } = require(path.join(dist, 'lib', 'pki', 'generate.js'));
+const { validityProblem } = require(path.join(dist, 'lib', 'pki', 'validity.js'));
 
 const LABEL = 'Plant A';
 const PASSPHRASE = 'Sesame-Secret-42';
@@ -286,17 +287,17 @@ describe('tb-x509-config identity', function () {
             );
         });
 
-        it('expired and not-yet-valid certificates load, and validityProblem says why', async function () {
+        it('expired and not-yet-valid certificates load, and validityProblem (the connection\'s warning) says why', async function () {
             const keys = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
             const keyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' });
             const expired = selfSignedCertificate(keys, normaliseGenerateOptions({ commonName: 'old', days: 10 }), new Date('2020-01-01T00:05:00Z'));
             const provider = await deploy({}, { cert: expired, key: keyPem });
             const loaded = await provider.current();
-            const problem = provider.validityProblem(loaded);
+            const problem = validityProblem(loaded, provider.configLabel);
             assert.strictEqual(problem.code, 'CERT_EXPIRED');
             assert.strictEqual(problem.message, 'The certificate of config "Plant A" (CN "old") expired on 2020-01-11T00:00:00.000Z. Renew it or generate a new one.');
-            assert.strictEqual(provider.validityProblem(loaded, new Date('2020-01-05T00:00:00Z')), undefined);
-            const early = provider.validityProblem(loaded, new Date('2019-12-31T00:00:00Z'));
+            assert.strictEqual(validityProblem(loaded, provider.configLabel, new Date('2020-01-05T00:00:00Z')), undefined);
+            const early = validityProblem(loaded, provider.configLabel, new Date('2019-12-31T00:00:00Z'));
             assert.strictEqual(early.code, 'CERT_NOT_YET_VALID');
             assert.strictEqual(
                 early.message,

@@ -204,3 +204,29 @@ function makeExpiredCert(dir, cn) {
     return { certPem, keyPem: privateKey, certFile, keyFile };
 }
 module.exports.makeExpiredCert = makeExpiredCert;
+
+/** Resolves with the first packet the raw session received that matches `predicate` (rejects after `ms`). */
+function waitPacket(session, predicate, what = 'packet', ms = 5000) {
+    return waitFor(() => session.packets.find(predicate), ms, what);
+}
+module.exports.waitPacket = waitPacket;
+
+/** A raw session that has its CONNACK; `connack` is that packet. */
+async function connectedRaw(sim, opts) {
+    const session = rawSession(sim, opts);
+    session.connack = await waitFor(() => session.packets.find((p) => p.cmd === 'connack') || (session.closed && { cmd: 'closed' }), 5000, 'connack');
+    return session;
+}
+module.exports.connectedRaw = connectedRaw;
+
+/** A device with openssl-made X.509 credentials, registered over REST; `additionalInfo` e.g. { gateway: true }. */
+async function x509Device(sim, dir, name, additionalInfo) {
+    const cert = await makeCert(dir, name);
+    const res = await curl(sim, 'POST', '/api/device-with-credentials', {
+        auth: apiKey(sim),
+        body: { device: { name, additionalInfo }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: cert.certPem } },
+    });
+    if (res.status !== 200) throw new Error(`registering ${name} failed: ${res.text}`);
+    return { cert, deviceId: res.body.id.id, device: res.body };
+}
+module.exports.x509Device = x509Device;

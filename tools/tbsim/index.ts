@@ -6,15 +6,16 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { AuthService } from './auth';
-import { MqttServer, type SessionInfo } from './mqtt';
+import { MqttServer, type RateLimitViolation, type SessionInfo, type TransportRateLimits } from './mqtt';
 import { loadOrCreatePki } from './pki';
+import { validateRateLimits } from './rate-limits';
 import { Release } from './release';
 import { createRestHandler } from './rest';
 import { TenantStore, type ProvisionType, type SimDevice, type TelemetryEntry } from './store';
 
 // tbsim: a local ThingsBoard-compatible server (REST subset + MQTT over mutual TLS) for tests, demos and development.
 
-export type { SimDevice, TelemetryEntry, SessionInfo };
+export type { SimDevice, TelemetryEntry, SessionInfo, TransportRateLimits, RateLimitViolation };
 
 export interface TbsimOptions {
     host?: string;
@@ -33,6 +34,10 @@ export interface TbsimOptions {
     skipValidityCheckForClientCert?: boolean;
     /** the ThingsBoard release to behave like, e.g. "3.6.4" (reference §9.1); default the newest */
     tbVersion?: string;
+    /** tenant-profile transport rate limits by ThingsBoard's field names, e.g. { transportDeviceMsgRateLimit: '10:1,60:10' } (§9.3) */
+    rateLimits?: TransportRateLimits;
+    /** transport.client_side_rpc.timeout: an unanswered device-to-server RPC gets {"error":"timeout"}; default 60000 */
+    clientSideRpcTimeoutMs?: number;
     log?: (line: string) => void;
 }
 
@@ -48,6 +53,12 @@ export interface Tbsim {
     tbVersion: string;
     stop(): Promise<void>;
     setRateLimit(opts: { next429: number }): void;
+    /** a tenant-profile update of transport rate limits: the fields given replace theirs (null or '' = unlimited) */
+    setTransportRateLimits(limits: TransportRateLimits): void;
+    /** the transport rate limits in force */
+    transportRateLimits(): TransportRateLimits;
+    /** every message a transport rate limit rejected (each also emitted on events as 'rateLimit') */
+    rateLimitViolations(): RateLimitViolation[];
     expireAccessTokens(): void;
     /**
      * For X509_CERTIFICATE_CHAIN, provisionDeviceSecret is the CA/intermediate PEM; the provision key is then derived
@@ -96,6 +107,7 @@ function urlHost(host: string): string {
 
 export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     const release = new Release(opts.tbVersion);
+    validateRateLimits(opts.rateLimits ?? {}); // before anything listens
     const host = opts.host ?? '127.0.0.1';
     const log = opts.log ?? ((): void => undefined);
     const tenant = opts.tenant ?? { username: 'tenant@thingsboard.org', password: 'tenant' };
@@ -152,6 +164,8 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         maxPayloadSize: opts.maxPayloadSize ?? 65536,
         provisionResponseCloseMs: opts.provisionResponseCloseMs ?? 60000,
         skipValidityCheck: opts.skipValidityCheckForClientCert ?? false,
+        rateLimits: opts.rateLimits ?? {},
+        clientSideRpcTimeoutMs: opts.clientSideRpcTimeoutMs ?? 60000,
     });
     let mqttPort: number;
     try {
@@ -191,6 +205,11 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         setRateLimit({ next429 }): void {
             rateLimit.next429 = next429;
         },
+        setTransportRateLimits(limits): void {
+            mqtt.limiter.set(limits);
+        },
+        transportRateLimits: () => mqtt.limiter.limits(),
+        rateLimitViolations: () => mqtt.rateLimitViolations(),
         expireAccessTokens(): void {
             auth.expireAccessTokens();
         },

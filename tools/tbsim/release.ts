@@ -19,6 +19,14 @@ const FEATURE_SINCE = {
     provisionGatewayFlag: '3.8',
     /** the device RPC getSessionLimits is answered by the transport */
     sessionLimitsRpc: '3.8',
+    /** a session the server closes gets an MQTT 5 DISCONNECT with a reason code first (before: a bare close) */
+    mqtt5DisconnectReason: '3.7',
+    /** transport rate limits per gateway and per gateway device; a live session's isGateway follows device updates */
+    gatewayRateLimits: '3.7',
+    /** a gateway's sub-device messages are checked against the gateway limits only, no longer the device limits */
+    subDevicesSkipDeviceLimits: '4.2',
+    /** a rate-limited gateway message gets PUBACK 0x97 before the close (before: the close alone) */
+    gatewayRateLimitPubAck: '4.2.1',
     /** GET /api/tenant/device?deviceName= (before it the path is GET /api/tenant/{tenantId}) */
     tenantDeviceByNamePath: '4.3.1.2',
     /** X-Authorization: ApiKey … */

@@ -28,6 +28,7 @@ function spec(
 export function connectionStatus(state: ConnectionState): ConnectionStatusSpec {
     switch (state.phase) {
         case 'connected':
+            if (state.rateLimited && state.queued > 0) return spec('yellow', 'dot', 'mqtt-rate-limited', { count: state.queued });
             return spec('green', 'dot', 'mqtt-connected');
         case 'idle':
         case 'closed':

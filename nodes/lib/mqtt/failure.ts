@@ -141,6 +141,19 @@ export function classifyServerDisconnect(reasonCode: number): Failure {
     return { class: 'transient', status: 'mqtt-connection-lost', detail: `DISCONNECT ${hex(reasonCode)}` };
 }
 
+/** How a session that ended is classified: a server DISCONNECT first, then the error, else a plain loss. */
+export function classifyClose(end: { error?: unknown; serverDisconnect?: number }, protocolVersion: number): Failure {
+    if (end.serverDisconnect !== undefined && end.serverDisconnect !== 0) return classifyServerDisconnect(end.serverDisconnect);
+    if (end.error !== undefined) return classifyError(end.error, protocolVersion);
+    return { class: 'transient', status: 'mqtt-connection-lost', detail: 'closed by the server' };
+}
+
+/** 0x84 from an MQTT 5 broker that refuses v5; a 3.1.1-only broker answers return code 1. */
+export function isUnsupportedProtocol(error: unknown): boolean {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    return code === CONNACK_UNSUPPORTED_PROTOCOL_V5 || code === CONNACK_UNSUPPORTED_PROTOCOL_V3;
+}
+
 /** The error that waiting and new messages fail with while a permanent failure lasts. */
 export function failureError(failure: Failure, ctx: FailureContext): CodedError {
     const params = { ...ctx, detail: failure.detail };
@@ -176,14 +189,3 @@ const PUBACK_REASONS: Record<number, string> = {
 export function pubackReason(code: number): { reason: string; code: string } {
     return { reason: PUBACK_REASONS[code] ?? 'refused', code: hex(code) };
 }
-
-/** Backoff for transient failures: 1 s doubling to 30 s, ±20 % jitter so many nodes do not retry in step. */
-export function transientDelay(attempt: number, random: () => number = Math.random): number {
-    const base = Math.min(30_000, 1000 * 2 ** Math.max(0, attempt));
-    return Math.round(base * (0.8 + 0.4 * random()));
-}
-
-/** Permanent failures retry slowly: nothing changes by itself, but a server may be fixed. */
-export const PERMANENT_RETRY_MS = 60_000;
-/** After a session takeover, wait long enough not to kick the other holder back and forth. */
-export const CONTENDED_RETRY_MS = 30_000;

@@ -72,15 +72,15 @@ export const ERRORS = {
     MQTT_IDENTITY_UNUSABLE: 'The device identity of config "__config__" cannot be used: __detail__',
     MQTT_IDENTITY_IN_USE:
         'Config "__config__" does not connect: config "__other__" already connects with the same device certificate (CN "__commonName__"), and ThingsBoard allows one session per device, so the two would keep disconnecting each other. Give each config its own certificate.',
+    MQTT_GATEWAY_NOT_ACKNOWLEDGED:
+        'ThingsBoard did not acknowledge the message on __topic__ (sent __sends__ times, waiting __seconds__ s each time): it ignores gateway topics on a session that is not a gateway session. The device of config "__config__" (CN "__commonName__") is not a gateway in ThingsBoard, or it was marked as one after the connection opened. Mark it "Is gateway" with tb-provision\'s Gateway option (the connection then reconnects by itself), or in ThingsBoard\'s device details and redeploy.',
+    MQTT_NOT_ACKNOWLEDGED:
+        'ThingsBoard did not acknowledge the message on __topic__ (sent __sends__ times to __server__, waiting __seconds__ s each time, on a new connection each time). Check the server\'s log and the device of config "__config__" (CN "__commonName__") in ThingsBoard.',
     MQTT_PUBLISH_REFUSED:
         'The server refused the message on __topic__: __reason__ (reason code __code__).',
     // --- warnings (node.warn)
     MQTT_IDENTITY_SHARED:
         'Configs "__config__" and "__other__" hold the same device certificate (CN "__commonName__"). ThingsBoard allows one session per device: only "__config__" connects. Give each config its own certificate.',
-    MQTT_CERT_EXPIRED:
-        'The device certificate of config "__config__" (CN "__commonName__") expired on __date__: ThingsBoard will refuse the connection. Generate or install a new certificate.',
-    MQTT_CERT_NOT_YET_VALID:
-        'The device certificate of config "__config__" (CN "__commonName__") is valid only from __date__: ThingsBoard will refuse the connection until then. Check this machine\'s clock.',
     MQTT_SESSION_TAKEN_OVER:
         'Another client connected to __server__ with the device certificate of config "__config__" (CN "__commonName__") and took over its session (ThingsBoard allows one session per device). Make sure no other program uses this certificate.',
 } as const satisfies MessageTable;
@@ -106,6 +106,7 @@ export const STATUS = {
     'mqtt-server-unavailable': 'server unavailable',
     'mqtt-session-taken-over': 'session taken over',
     'mqtt-disconnected': 'disconnected',
+    'mqtt-rate-limited': 'rate limited, queued __count__',
 } as const satisfies MessageTable;
 
 export type MqttStatusKey = keyof typeof STATUS;

@@ -1,74 +1,23 @@
-import { EventEmitter } from 'events';
-import * as mqtt from 'mqtt';
 import type { ConfigSettings } from '../config-settings';
-import { CodedError } from '../errors';
+import type { CodedError } from '../errors';
 import type { LoadedIdentity } from '../pki/identity-provider';
-import { clientTlsOptions } from '../pki/tls-options';
-import { DeliveryQueue, type DeliveryCallback, type DeliveryEntry } from './delivery-queue';
-import {
-    classifyError,
-    classifyServerDisconnect,
-    CONNACK_UNSUPPORTED_PROTOCOL_V3,
-    CONNACK_UNSUPPORTED_PROTOCOL_V5,
-    CONTENDED_RETRY_MS,
-    failureError,
-    PERMANENT_RETRY_MS,
-    pubackReason,
-    transientDelay,
-    type Failure,
-} from './failure';
-import { identityRegistry, type IdentityRegistry } from './identity-registry';
+import { validityProblem } from '../pki/validity';
+import { attemptMaterial, errorText, mqttClientOptions } from './client-options';
+import { CONNECTION_DEFAULTS, MAX_SENDS, type ConnectionPhase, type ConnectionState, type ConnectionUser, type IdentityLookup, type PublishRequest, type SharedConnectionOptions } from './connection-types';
+import type { DeliveryCallback, DeliveryEntry } from './delivery-queue';
+import { classifyClose, failureError, isUnsupportedProtocol, type Failure } from './failure';
+import { IdentityClaim } from './identity-claim';
+import { identityRegistry } from './identity-registry';
 import { fail } from './messages';
+import { notAcknowledged, Outbox } from './outbox';
+import { RateGovernor } from './rate-governor';
+import { PERMANENT_RETRY_MS, retryDelay } from './reconnect-policy';
+import { Session, type SessionEnd } from './session';
+import { UserNotifier } from './user-notifier';
 
-/** What the connection needs from the config's identity (IdentityProvider provides it). */
-export interface IdentityLookup {
-    current(): Promise<LoadedIdentity | undefined>;
-    caChain(): Promise<string | undefined>;
-}
+export { CONNECTION_DEFAULTS } from './connection-types';
+export type { ConnectionPhase, ConnectionState, ConnectionUser, IdentityLookup, PublishRequest, SharedConnectionOptions } from './connection-types';
 
-export type ConnectionPhase = 'idle' | 'connecting' | 'connected' | 'waiting' | 'closed';
-
-export interface ConnectionState {
-    phase: ConnectionPhase;
-    /** messages accepted and not yet delivered */
-    queued: number;
-    /** why the last attempt failed (phase 'waiting', or 'connecting' again after a failure) */
-    failure?: Failure;
-    /** set while waiting and new messages fail at once (permanent failures) */
-    blocking?: CodedError;
-    /** label of the config that holds the same certificate, when that blocks this one */
-    heldBy?: string;
-}
-
-/** A tb-x509-mqtt-out as the connection sees it. */
-export interface ConnectionUser {
-    onState(state: ConnectionState): void;
-    onWarning(warning: CodedError): void;
-}
-
-export interface PublishRequest {
-    topic: string;
-    body: string | Buffer;
-    qos: 0 | 1;
-    /** this user's bound on messages waiting while disconnected */
-    queueSize: number;
-}
-
-export interface SharedConnectionOptions {
-    /** the config node's id: stable MQTT client id and identity-registry owner */
-    configId: string;
-    /** MQTT 5 by default: ThingsBoard then reports refused publishes (PUBACK 0x90/0x99) and session takeover */
-    protocolVersion?: 4 | 5;
-    connectTimeoutMs?: number;
-    /** how long close() waits for in-flight acknowledgements */
-    closeGraceMs?: number;
-    registry?: IdentityRegistry;
-}
-
-const STATUS_THROTTLE_MS = 250;
-/** Publish options, shared by every message (mqtt.js copies them; no object per message). */
-const QOS_0: mqtt.IClientPublishOptions = Object.freeze({ qos: 0 });
-const QOS_1: mqtt.IClientPublishOptions = Object.freeze({ qos: 1 });
 /** How long a connection without users (after a redeploy) stays open for them to come back. */
 const IDLE_CLOSE_MS = 10_000;
 
@@ -77,49 +26,54 @@ const IDLE_CLOSE_MS = 10_000;
  * uses it: opened with the first user, closed with the last (when it was removed).
  * Reconnects are managed here (mqtt.js auto-reconnect is off) so transient and
  * permanent failures get their own backoff and messages keep their order.
- *
- * Events: 'state' (ConnectionState).
  */
-export class SharedConnection extends EventEmitter {
+export class SharedConnection {
     private readonly options: Required<Omit<SharedConnectionOptions, 'protocolVersion'>>;
     private protocolVersion: 4 | 5;
-    private readonly queue = new DeliveryQueue();
-    private readonly users = new Map<string, ConnectionUser>();
-    private readonly warned = new Set<string>();
-    private client?: mqtt.MqttClient;
+    private readonly users = new UserNotifier<ConnectionState>(() => this.state());
+    private readonly outbox: Outbox;
+    private readonly governor: RateGovernor;
+    private readonly claim: IdentityClaim;
+    private session?: Session;
     private generation = 0;
     private phase: ConnectionPhase = 'idle';
     private failure?: Failure;
     private blocking?: CodedError;
     private heldBy?: string;
-    private heldCredentialsId?: string;
     private commonName = '';
     private transientAttempts = 0;
     private retryTimer?: NodeJS.Timeout;
-    private statusTimer?: NodeJS.Timeout;
     private retryRequested = false;
-    private corked = false;
     private idleTimer?: NodeJS.Timeout;
-    private readonly onRegistryRelease = (credentialsId: string): void => {
-        if (this.heldBy !== undefined && credentialsId === this.blockedOn) this.retryNow();
-    };
-    private blockedOn?: string;
 
     constructor(
         protected readonly settings: ConfigSettings,
         protected readonly identity: IdentityLookup,
         options: SharedConnectionOptions,
     ) {
-        super();
-        this.setMaxListeners(0);
         this.options = {
             configId: options.configId,
             connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
             closeGraceMs: options.closeGraceMs ?? 2_000,
+            ackTimeoutMs: options.ackTimeoutMs ?? CONNECTION_DEFAULTS.ackTimeoutMs,
+            limitsTimeoutMs: options.limitsTimeoutMs ?? CONNECTION_DEFAULTS.limitsTimeoutMs,
             registry: options.registry ?? identityRegistry,
         };
         this.protocolVersion = options.protocolVersion ?? 5;
-        this.options.registry.on('released', this.onRegistryRelease);
+        this.outbox = new Outbox(
+            {
+                onCallbackError: (entry, err) => this.users.logCallbackError(entry.userId, 'delivery', err),
+                onStall: (exhausted) => this.onStall(exhausted),
+                onPaced: () => this.users.scheduleState(),
+                onDelivered: () => this.governor.onDelivered(),
+            },
+            { ackTimeoutMs: options.ackTimeoutMs ?? CONNECTION_DEFAULTS.ackTimeoutMs, maxSends: MAX_SENDS },
+        );
+        this.governor = new RateGovernor(this.outbox, options.limitsTimeoutMs ?? CONNECTION_DEFAULTS.limitsTimeoutMs);
+        const holder = { ownerId: this.options.configId, ownerLabel: settings.label, warn: (w: CodedError) => this.users.warn(w) };
+        this.claim = new IdentityClaim(this.options.registry, settings, holder, () => {
+            if (this.heldBy !== undefined) this.retryNow();
+        });
     }
 
     get clientId(): string {
@@ -133,21 +87,22 @@ export class SharedConnection extends EventEmitter {
     state(): ConnectionState {
         return {
             phase: this.phase,
-            queued: this.queue.size,
+            queued: this.outbox.queue.size,
             failure: this.failure,
             blocking: this.blocking,
             heldBy: this.heldBy,
+            rateLimited: this.outbox.isPaced,
         };
     }
 
     register(userId: string, user: ConnectionUser): void {
         if (this.phase === 'closed') return;
-        this.users.set(userId, user);
+        this.users.add(userId, user);
         if (this.idleTimer) clearTimeout(this.idleTimer);
         this.idleTimer = undefined;
         // the first user starts the connection, which tells every user 'connecting'
         if (this.phase === 'idle') void this.attempt();
-        else user.onState(this.state());
+        else this.users.tell(userId);
     }
 
     /**
@@ -157,7 +112,7 @@ export class SharedConnection extends EventEmitter {
      */
     async deregister(userId: string, removed = true): Promise<number> {
         this.users.delete(userId);
-        const dropped = this.queue.dropUser(userId, true);
+        const dropped = this.outbox.queue.dropUser(userId);
         if (this.users.size === 0 && removed) {
             await this.stop();
         } else if (this.users.size === 0) {
@@ -169,7 +124,7 @@ export class SharedConnection extends EventEmitter {
             }, IDLE_CLOSE_MS);
             this.idleTimer.unref();
         } else {
-            this.scheduleState();
+            this.users.scheduleState();
         }
         return dropped;
     }
@@ -184,17 +139,16 @@ export class SharedConnection extends EventEmitter {
             callback(this.blocking);
             return;
         }
-        const connected = this.phase === 'connected' && this.client !== undefined;
+        const connected = this.phase === 'connected' && this.outbox.attached;
         if (!connected) {
-            const waiting = this.queue.countFor(userId);
+            const waiting = this.outbox.queue.countFor(userId);
             if (waiting >= request.queueSize) {
                 callback(fail('MQTT_QUEUE_FULL', { count: waiting, size: request.queueSize, server: this.server }));
                 return;
             }
         }
-        const entry = this.queue.enqueue(userId, request.topic, request.body, request.qos, callback);
-        if (connected) this.write(entry, this.generation);
-        else this.scheduleState();
+        this.outbox.add(userId, request.topic, request.body, request.qos, callback);
+        if (!connected) this.users.scheduleState();
     }
 
     /** Retry at once: the identity changed, or it was just provisioned. */
@@ -209,41 +163,43 @@ export class SharedConnection extends EventEmitter {
         }
     }
 
+    /** A new session for a server-side change of the device (e.g. marked gateway); nothing queued is lost. */
+    reconnectIfConnectedAs(credentialsId: string): void {
+        if (this.phase !== 'connected' || this.claim.heldCredentialsId !== credentialsId) return;
+        void this.attempt();
+    }
+
     async close(): Promise<void> {
         if (this.phase === 'closed') return;
         await this.stop();
         this.phase = 'closed';
-        this.options.registry.removeListener('released', this.onRegistryRelease);
-        this.queue.failAll(fail('MQTT_CLOSED', { server: this.server }));
-        this.removeAllListeners('state');
+        this.claim.dispose();
+        this.outbox.queue.failAll(fail('MQTT_CLOSED', { server: this.server }));
     }
 
     /** Ends the connection and every timer; the connection can start again with a new user. */
     private async stop(): Promise<void> {
         this.generation++;
         this.clearTimers();
-        const client = this.client;
+        const session = this.session;
         const wasConnected = this.phase === 'connected';
-        this.client = undefined;
-        if (this.heldCredentialsId !== undefined) {
-            this.options.registry.release(this.options.configId);
-            this.heldCredentialsId = undefined;
-        }
+        this.session = undefined;
+        this.outbox.detach(true);
+        this.claim.release();
         if (this.phase !== 'closed') this.phase = 'idle';
         this.failure = undefined;
         this.blocking = undefined;
         this.heldBy = undefined;
-        if (client) await endClient(client, wasConnected ? this.options.closeGraceMs : 0);
-        this.queue.requeueInFlight();
+        if (session) await session.close(wasConnected ? this.options.closeGraceMs : 0);
+        this.outbox.queue.requeueInFlight();
     }
 
     private clearTimers(): void {
         if (this.retryTimer) clearTimeout(this.retryTimer);
-        if (this.statusTimer) clearTimeout(this.statusTimer);
         if (this.idleTimer) clearTimeout(this.idleTimer);
         this.idleTimer = undefined;
         this.retryTimer = undefined;
-        this.statusTimer = undefined;
+        this.users.cancelScheduled();
     }
 
     private async attempt(): Promise<void> {
@@ -252,132 +208,63 @@ export class SharedConnection extends EventEmitter {
         this.retryTimer = undefined;
         this.retryRequested = false;
         const generation = ++this.generation;
-        const oldClient = this.client;
-        this.client = undefined;
-        if (oldClient) oldClient.end(true);
+        this.session?.drop();
+        this.session = undefined;
+        this.outbox.detach();
         this.setPhase('connecting');
 
-        let identity: LoadedIdentity | undefined;
-        let caPem: string | undefined;
-        try {
-            identity = await this.identity.current();
-            caPem = identity ? await this.identity.caChain() : undefined;
-        } catch (err) {
-            if (generation !== this.generation) return;
-            this.onFailure(generation, { class: 'permanent', status: 'mqtt-identity-unusable', detail: errorText(err) });
-            return;
-        }
+        const material = await attemptMaterial(this.identity, this.settings);
         if (generation !== this.generation) return;
-        if (!identity) {
-            this.onFailure(generation, { class: 'permanent', status: 'mqtt-no-identity', detail: 'no certificate and key' });
+        if ('failure' in material) {
+            this.onFailure(generation, material.failure);
             return;
         }
-        if (!this.settings.host) {
-            this.onFailure(generation, { class: 'permanent', status: 'mqtt-host-not-found', detail: 'the Host field is empty' });
-            return;
-        }
+        const { identity, caPem } = material;
         this.commonName = identity.commonName;
         this.warnAboutValidity(identity);
         if (!this.claimIdentity(generation, identity)) return;
 
-        let client: mqtt.MqttClient;
+        const options = mqttClientOptions({
+            settings: this.settings,
+            identity,
+            caPem,
+            clientId: this.clientId,
+            protocolVersion: this.protocolVersion,
+            connectTimeoutMs: this.options.connectTimeoutMs,
+        });
         try {
-            client = mqtt.connect({
-                protocol: 'mqtts',
-                host: this.settings.host,
-                port: this.settings.port,
-                clientId: this.clientId,
-                protocolVersion: this.protocolVersion,
-                keepalive: this.settings.keepalive,
-                clean: true,
-                reconnectPeriod: 0,
-                connectTimeout: this.options.connectTimeoutMs,
-                queueQoSZero: false,
-                resubscribe: false,
-                // mqtt.js otherwise clears and re-arms its keepalive timer (and reads the clock) for
-                // every PUBACK; without it a PINGREQ simply goes out every keepalive period, busy or
-                // not, and a missing PINGRESP still ends the connection
-                reschedulePings: false,
-                // mqtt.js asks `debug` whether to log ~10 times per message; with DEBUG unset
-                // nothing would be printed anyway (set DEBUG=mqttjs* to get its log back)
-                ...(process.env.DEBUG ? {} : { log: noLog }),
-                // mqtt.js types cert/key/ca slightly narrower than tls.ConnectionOptions; the values are PEM strings
-                ...(clientTlsOptions({ settings: this.settings, identity, caPem }) as Partial<mqtt.IClientOptions>),
+            this.session = new Session(options, {
+                onConnect: () => this.onConnected(generation),
+                onMessage: (topic, payload) => this.governor.onMessage(topic, payload),
+                onClose: (end) => {
+                    this.session = undefined;
+                    this.onClosed(generation, end);
+                },
             });
         } catch (err) {
             // e.g. a key that does not fit the certificate, refused by tls.createSecureContext
             this.onFailure(generation, { class: 'permanent', status: 'mqtt-identity-unusable', detail: errorText(err) });
-            return;
         }
-        this.client = client;
-        let firstError: unknown;
-        let serverDisconnect: number | undefined;
-        client.on('error', (err) => {
-            firstError ??= err;
-        });
-        client.on('disconnect', (packet) => {
-            serverDisconnect = packet.reasonCode ?? 0;
-        });
-        client.on('connect', () => {
-            if (generation === this.generation) this.onConnected(generation);
-        });
-        client.on('close', () => {
-            if (generation !== this.generation) return;
-            this.client = undefined;
-            client.end(true);
-            this.onClosed(generation, firstError, serverDisconnect);
-        });
     }
 
     /** One session per device: a certificate held by another config keeps this one off. */
     private claimIdentity(generation: number, identity: LoadedIdentity): boolean {
-        const registry = this.options.registry;
-        if (this.heldCredentialsId !== undefined && this.heldCredentialsId !== identity.credentialsId) {
-            registry.release(this.options.configId);
-            this.heldCredentialsId = undefined;
-        }
-        const holder = { ownerId: this.options.configId, ownerLabel: this.settings.label, warn: (w: CodedError) => this.warn(w) };
-        const other = registry.claim(identity.credentialsId, holder);
-        if (!other) {
-            this.heldCredentialsId = identity.credentialsId;
-            this.heldBy = undefined;
-            this.blockedOn = undefined;
-            return true;
-        }
-        const warning = fail('MQTT_IDENTITY_SHARED', {
-            config: other.ownerLabel,
-            other: this.settings.label,
-            commonName: identity.commonName,
-        });
-        this.warnOnce(`shared:${identity.credentialsId}:${other.ownerId}`, warning);
+        const refused = this.claim.claim(identity);
+        this.heldBy = refused?.other.ownerLabel;
+        if (!refused) return true;
+        const { other, warning } = refused;
+        this.users.warnOnce(`shared:${identity.credentialsId}:${other.ownerId}`, warning);
         other.warn?.(warning);
-        this.heldBy = other.ownerLabel;
-        this.blockedOn = identity.credentialsId;
         this.failure = { class: 'permanent', status: 'mqtt-identity-in-use', detail: `held by ${other.ownerLabel}` };
-        this.blocking = fail('MQTT_IDENTITY_IN_USE', {
-            config: this.settings.label,
-            other: other.ownerLabel,
-            commonName: identity.commonName,
-        });
-        this.queue.failAll(this.blocking);
+        this.blocking = refused.blocking;
+        this.outbox.queue.failAll(this.blocking);
         this.wait(generation, PERMANENT_RETRY_MS);
         return false;
     }
 
     private warnAboutValidity(identity: LoadedIdentity): void {
-        const now = Date.now();
-        const params = { config: this.settings.label, commonName: identity.commonName };
-        if (identity.notAfter.getTime() < now) {
-            this.warnOnce(
-                `expired:${identity.credentialsId}`,
-                fail('MQTT_CERT_EXPIRED', { ...params, date: identity.notAfter.toISOString() }),
-            );
-        } else if (identity.notBefore.getTime() > now) {
-            this.warnOnce(
-                `not-yet-valid:${identity.credentialsId}`,
-                fail('MQTT_CERT_NOT_YET_VALID', { ...params, date: identity.notBefore.toISOString() }),
-            );
-        }
+        const problem = validityProblem(identity, this.settings.label);
+        if (problem) this.users.warnOnce(`${problem.code}:${identity.credentialsId}`, problem);
     }
 
     private onConnected(generation: number): void {
@@ -386,8 +273,11 @@ export class SharedConnection extends EventEmitter {
         this.blocking = undefined;
         this.heldBy = undefined;
         this.setPhase('connected');
-        for (const entry of this.queue.pending()) {
-            if (entry.sentOn !== generation) this.write(entry, generation);
+        const session = this.session;
+        if (session) {
+            this.governor.onConnected(session, () => {
+                if (generation === this.generation && this.session === session) this.outbox.attach(session, generation);
+            });
         }
         if (this.retryRequested) {
             this.retryRequested = false;
@@ -395,54 +285,17 @@ export class SharedConnection extends EventEmitter {
         }
     }
 
-    private write(entry: DeliveryEntry, generation: number): void {
-        const client = this.client;
-        if (!client) return;
-        this.batchWrites(client);
-        entry.sentOn = generation;
-        client.publish(entry.topic, entry.body, entry.qos === 1 ? QOS_1 : QOS_0, (err) => {
-            if (entry.settled || entry.sentOn !== generation) return;
-            if (!err) {
-                this.queue.settle(entry);
-                return;
-            }
-            const reasonCode = (err as { code?: unknown }).code;
-            if (typeof reasonCode === 'number' && reasonCode >= 0x80) {
-                this.queue.settle(entry, fail('MQTT_PUBLISH_REFUSED', { topic: entry.topic, ...pubackReason(reasonCode) }));
-            }
-            // any other error means the connection is going: the entry is sent again after reconnect
-        });
-    }
-
-    /**
-     * Node-RED hands each msg to the node in its own setImmediate callback, and mqtt.js
-     * uncorks the socket on the next tick, so every publish would become its own TLS record
-     * and write syscall. Keeping the socket corked until the next turn of the event loop sends
-     * all publishes of one turn together (a bare client publishing in a loop gets that for free).
-     */
-    private batchWrites(client: mqtt.MqttClient): void {
-        if (this.corked) return;
-        const stream = client.stream as (NodeJS.WritableStream & { cork?(): void; uncork?(): void }) | undefined;
-        if (!stream || typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return;
-        this.corked = true;
-        stream.cork();
-        setImmediate(() => {
-            this.corked = false;
-            stream.uncork?.();
-        });
-    }
-
-    private onClosed(generation: number, error: unknown, serverDisconnect: number | undefined): void {
-        this.queue.requeueInFlight();
-        let failure: Failure;
-        if (serverDisconnect !== undefined && serverDisconnect !== 0) failure = classifyServerDisconnect(serverDisconnect);
-        else if (error !== undefined) failure = classifyError(error, this.protocolVersion);
-        else failure = { class: 'transient', status: 'mqtt-connection-lost', detail: 'closed by the server' };
-
-        const code = (error as { code?: unknown } | undefined)?.code;
-        // 0x84 from an MQTT 5 broker that refuses v5; a 3.1.1-only broker answers return code 1
-        const unsupported = code === CONNACK_UNSUPPORTED_PROTOCOL_V5 || code === CONNACK_UNSUPPORTED_PROTOCOL_V3;
-        if (this.protocolVersion === 5 && unsupported && this.phase === 'connecting') {
+    private onClosed(generation: number, end: SessionEnd): void {
+        const rateLimitDelay = this.governor.onClosed(end, this.outbox.queue.inFlight(generation).length);
+        this.outbox.detach();
+        const failure = classifyClose(end, this.protocolVersion);
+        if (rateLimitDelay !== undefined && failure.class === 'transient') {
+            // not the ordinary transient backoff: that one starts over at every CONNACK
+            this.failure = failure;
+            this.wait(generation, this.retryRequested ? 0 : rateLimitDelay);
+            return;
+        }
+        if (this.protocolVersion === 5 && isUnsupportedProtocol(end.error) && this.phase === 'connecting') {
             // a broker without MQTT 5: speak 3.1.1 (PUBACK reason codes are then unavailable)
             this.protocolVersion = 4;
             void this.attempt();
@@ -453,20 +306,17 @@ export class SharedConnection extends EventEmitter {
 
     private onFailure(generation: number, failure: Failure): void {
         this.failure = failure;
-        let delay: number;
+        const delay = retryDelay({ failure, transientAttempts: this.transientAttempts, retryRequested: this.retryRequested });
         if (failure.class === 'permanent') {
             this.blocking = failureError(failure, this.failureContext());
-            this.queue.failAll(this.blocking);
-            delay = PERMANENT_RETRY_MS;
+            this.outbox.queue.failAll(this.blocking);
         } else if (failure.class === 'contended') {
             this.blocking = undefined;
-            this.warnOnce(`taken-over:${this.heldCredentialsId}`, failureError(failure, this.failureContext()));
-            delay = CONTENDED_RETRY_MS;
+            this.users.warnOnce(`taken-over:${this.claim.heldCredentialsId}`, failureError(failure, this.failureContext()));
         } else {
             this.blocking = undefined;
-            delay = transientDelay(this.transientAttempts++);
+            this.transientAttempts++;
         }
-        if (this.retryRequested) delay = 0;
         this.wait(generation, delay);
     }
 
@@ -478,6 +328,14 @@ export class SharedConnection extends EventEmitter {
         this.retryTimer.unref();
     }
 
+    /** No PUBACK in time: the session is broken. Messages sent for the last time fail; the rest go again on a new session. */
+    private onStall(exhausted: DeliveryEntry[]): void {
+        for (const entry of exhausted) {
+            this.outbox.queue.settle(entry, notAcknowledged(entry, this.outbox.options, this.failureContext()));
+        }
+        void this.attempt();
+    }
+
     private async reconnectIfIdentityChanged(): Promise<void> {
         let identity: LoadedIdentity | undefined;
         try {
@@ -486,8 +344,7 @@ export class SharedConnection extends EventEmitter {
             identity = undefined;
         }
         if (this.phase !== 'connected') return;
-        if (identity && identity.credentialsId === this.heldCredentialsId) return;
-        this.queue.requeueInFlight();
+        if (identity && identity.credentialsId === this.claim.heldCredentialsId) return;
         void this.attempt();
     }
 
@@ -495,69 +352,8 @@ export class SharedConnection extends EventEmitter {
         return { config: this.settings.label, server: this.server, host: this.settings.host, commonName: this.commonName };
     }
 
-    private warn(warning: CodedError): void {
-        const first = this.users.values().next().value as ConnectionUser | undefined;
-        first?.onWarning(warning);
-    }
-
-    private warnOnce(key: string, warning: CodedError): void {
-        if (this.warned.has(key)) return;
-        this.warned.add(key);
-        this.warn(warning);
-    }
-
     private setPhase(phase: ConnectionPhase): void {
         this.phase = phase;
-        this.emitState();
+        this.users.emitState();
     }
-
-    /** Queue counts change per message: tell users at most every STATUS_THROTTLE_MS. */
-    private scheduleState(): void {
-        if (this.statusTimer) return;
-        this.statusTimer = setTimeout(() => {
-            this.statusTimer = undefined;
-            this.emitState();
-        }, STATUS_THROTTLE_MS);
-        this.statusTimer.unref();
-    }
-
-    private emitState(): void {
-        const state = this.state();
-        for (const user of this.users.values()) {
-            try {
-                user.onState(state);
-            } catch {
-                // a user's status callback must not break the connection
-            }
-        }
-        this.emit('state', state);
-    }
-}
-
-function noLog(): void {
-    // mqtt.js debug output is off unless DEBUG is set
-}
-
-function errorText(err: unknown): string {
-    return err instanceof Error ? err.message : String(err);
-}
-
-/** Ends a client: waits up to `graceMs` for in-flight acknowledgements, then forces it. */
-function endClient(client: mqtt.MqttClient, graceMs: number): Promise<void> {
-    return new Promise((resolve) => {
-        client.on('error', () => undefined);
-        if (graceMs <= 0) {
-            client.end(true, () => resolve());
-            return;
-        }
-        const force = setTimeout(() => {
-            client.stream?.destroy();
-            resolve();
-        }, graceMs);
-        force.unref();
-        client.end(false, () => {
-            clearTimeout(force);
-            resolve();
-        });
-    });
 }

@@ -54,7 +54,7 @@ const describeSource = {
 
 /**
  * A certificate (with chain) and key, read and checked: the key must belong to the leaf.
- * Validity dates are not checked here (see validityProblem): an expired identity still loads.
+ * Validity dates are not checked here (see validity.ts): an expired identity still loads.
  */
 export function assembleIdentity(
     source: IdentitySource,
@@ -120,10 +120,6 @@ export class IdentityProvider extends EventEmitter {
         return this.settings.label || this.settings.host || 'tb-x509-config';
     }
 
-    get keyStoreDir(): string {
-        return this.settings.keyStoreDir;
-    }
-
     /**
      * Which identity the config holds by itself (credentials or file paths), which a generated
      * one may not replace; undefined when it relies on its key store.
@@ -146,12 +142,6 @@ export class IdentityProvider extends EventEmitter {
             this.identityLoading = undefined;
         });
         return this.identityLoading;
-    }
-
-    /** Drops cached material: the next current()/caChain() reads everything again. */
-    invalidate(): void {
-        this.identityCache = undefined;
-        this.caCache = undefined;
     }
 
     /** PEM of the CA chain to verify the server with, or undefined for the system trust store */
@@ -204,21 +194,6 @@ export class IdentityProvider extends EventEmitter {
         if (stored.notBefore.getTime() > now.getTime()) return undefined;
         if (stored.notAfter.getTime() - now.getTime() <= minDaysLeft * DAY_MS) return undefined;
         return stored;
-    }
-
-    /**
-     * Why `identity` cannot be used at `now` (expired / not yet valid), or undefined.
-     * Not thrown at load: the MQTT layer warns before connecting.
-     */
-    validityProblem(identity: LoadedIdentity, now = new Date()): CodedError | undefined {
-        const params = { config: this.configLabel, commonName: identity.commonName };
-        if (identity.notAfter.getTime() < now.getTime()) {
-            return fail('CERT_EXPIRED', { ...params, date: identity.notAfter.toISOString() });
-        }
-        if (identity.notBefore.getTime() > now.getTime()) {
-            return fail('CERT_NOT_YET_VALID', { ...params, date: identity.notBefore.toISOString() });
-        }
-        return undefined;
     }
 
     /** Installs a generated identity; throws when the config holds an inline or file identity. */
