@@ -96,14 +96,13 @@ function credentialsIdOf(certPem) {
     return crypto.createHash('sha3-256').update(der.toString('base64')).digest('hex');
 }
 
-/** A JSON call to tbsim's REST API as the tenant (what an operator does in the ThingsBoard UI). */
-function rest(tbsim, method, apiPath, body) {
+function httpsJson(tbsim, method, apiPath, body, authorization) {
     const url = new URL(tbsim.restUrl + apiPath);
     return new Promise((resolve, reject) => {
         const req = https.request(url, {
             method,
             ca: tbsim.caPem,
-            headers: { 'Content-Type': 'application/json', 'X-Authorization': `ApiKey ${tbsim.apiKey}` },
+            headers: { 'Content-Type': 'application/json', ...(authorization ? { 'X-Authorization': authorization } : {}) },
         }, (res) => {
             let text = '';
             res.setEncoding('utf8');
@@ -116,6 +115,15 @@ function rest(tbsim, method, apiPath, body) {
         req.on('error', reject);
         req.end(body === undefined ? undefined : JSON.stringify(body));
     });
+}
+
+/**
+ * A JSON call to tbsim's REST API as the tenant (what an operator does in the ThingsBoard UI). It logs in
+ * for each call, which every release accepts (API keys exist only from 4.3).
+ */
+async function rest(tbsim, method, apiPath, body) {
+    const { token } = await httpsJson(tbsim, 'POST', '/api/auth/login', tbsim.tenant);
+    return httpsJson(tbsim, method, apiPath, body, `Bearer ${token}`);
 }
 
 module.exports = { root, startTbsim, deployExamples, watchEditor, waitFor, credentialsIdOf, rest, nodeRedUnderTest };

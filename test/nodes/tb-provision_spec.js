@@ -2,15 +2,20 @@
 // tb-provision as a user wires it: inject → x509-generate → tb-provision against the
 // ThingsBoard stand-in, then an independent client (mosquitto_pub) connects with the
 // generated identity and its telemetry arrives. Also: the config's own identity as the
-// certificate source, and the errors a half-configured node gives.
+// certificate source, and the errors a half-configured node gives. The onboarding runs against every
+// tested ThingsBoard release.
 const assert = require('assert');
 const path = require('path');
 const { execFile } = require('child_process');
 const { helper, nodes, coreNode } = require('../support/node-red');
 const { pollUntil } = require('../support/wait');
 const { selfSigned, useSimAndNodeRed, simRest, provisionError, provisionOk } = require('../provision/support');
+const { forEachRelease } = require('../support/releases');
+const { recordOutNode } = require('../support/mqtt-out-flow');
 
 const injectNode = coreNode('core/common/20-inject.js');
+const catchNode = coreNode('core/common/25-catch.js');
+const completeNode = coreNode('core/common/24-complete.js');
 
 function mosquittoPub(args) {
     return new Promise((resolve) => {
@@ -21,11 +26,11 @@ function mosquittoPub(args) {
 
 const waitFor = (predicate, timeoutMs = 10000) => pollUntil(predicate, timeoutMs, 50);
 
-describe('tb-provision node', function () {
+forEachRelease('tb-provision node onboarding', function (tbVersion) {
     let sim;
     let dir;
 
-    useSimAndNodeRed((env) => ({ sim, dir } = env), { dirPrefix: 'tb-provision-node-' });
+    useSimAndNodeRed((env) => ({ sim, dir } = env), { dirPrefix: 'tb-provision-node-', simOptions: { tbVersion } });
 
     it('onboards a device: inject → x509-generate → tb-provision, then mosquitto_pub publishes with that identity', async function () {
         const keyStore = path.join(dir, 'keystore-onboard');
@@ -46,7 +51,12 @@ describe('tb-provision node', function () {
         const provisioned = [];
         const outputs = [];
         await helper.load([injectNode, nodes.config, nodes.generate, nodes.provision], flow, credentials);
-        helper.getNode('cfg').runtime.on('provisioned', (id) => provisioned.push(id));
+        const runtime = helper.getNode('cfg').runtime;
+        const notifyProvisioned = runtime.notifyProvisioned.bind(runtime);
+        runtime.notifyProvisioned = (id) => {
+            provisioned.push(id);
+            notifyProvisioned(id);
+        };
         helper.getNode('out').on('input', (msg) => outputs.push(msg));
         const errors = [];
         helper.getNode('prov').on('call:error', (call) => errors.push(call.args[0]));
@@ -73,6 +83,70 @@ describe('tb-provision node', function () {
         assert.strictEqual(readBack.status, 200);
         assert.strictEqual(String(readBack.body.temperature[0].value), '25');
     });
+});
+
+forEachRelease('tb-provision node marking the config\'s own device "Is gateway"', function (tbVersion) {
+    let sim;
+    let dir;
+
+    useSimAndNodeRed((env) => ({ sim, dir } = env), { dirPrefix: 'tb-provision-gw-', simOptions: { tbVersion } });
+
+    it('reconnects the config\'s open connection, so gateway telemetry is accepted at once', async function () {
+        const identity = selfSigned(dir, 'gw-live');
+        const registered = await simRest(sim, 'POST', '/api/device-with-credentials', {
+            device: { name: 'gw-live' },
+            credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: identity.leafBase64 },
+        });
+        assert.strictEqual(registered.status, 200, JSON.stringify(registered.body));
+        const deviceId = registered.body.id.id;
+        const flow = [
+            { id: 'tab', type: 'tab' },
+            { id: 'cfg', type: 'tb-x509-config', name: 'tbsim', host: sim.mqttHost, port: String(sim.mqttPort), restUrl: sim.restUrl, keyStore: path.join(dir, 'ks-gw') },
+            { id: 'out', z: 'tab', x: 100, y: 100, type: 'tb-x509-mqtt-out', config: 'cfg', target: 'msg', qos: '1', key: '', queueSize: '10' },
+            { id: 'catch', z: 'tab', x: 100, y: 100, type: 'catch', scope: ['out'], uncaught: false, wires: [['caught']] },
+            { id: 'caught', z: 'tab', x: 100, y: 100, type: 'helper' },
+            { id: 'complete', z: 'tab', x: 100, y: 100, type: 'complete', scope: ['out'], uncaught: false, wires: [['completed']] },
+            { id: 'completed', z: 'tab', x: 100, y: 100, type: 'helper' },
+            { id: 'prov', z: 'tab', x: 100, y: 100, type: 'tb-provision', config: 'cfg', deviceName: '', deviceNameType: 'str', gateway: true, wires: [['provOut']] },
+            { id: 'provOut', z: 'tab', x: 100, y: 100, type: 'helper' },
+        ];
+        const connects = [];
+        const onConnect = (info) => { if (info.deviceId === deviceId) connects.push(info); };
+        sim.events.on('connect', onConnect);
+        try {
+            await helper.load([nodes.config, nodes.mqttOut, nodes.provision, catchNode, completeNode], flow, {
+                cfg: { ca: sim.caPem, username: sim.tenant.username, password: sim.tenant.password, cert: identity.certPem, key: identity.keyPem },
+            });
+            const { out, caught, completed } = recordOutNode();
+            out.receive({ topic: 'v1/devices/me/telemetry', payload: { uptime: 1 } });
+            await waitFor(() => completed.length === 1 || caught.length);
+            assert.deepStrictEqual(caught, []);
+            assert.strictEqual(connects.length, 1, 'one session, not a gateway session');
+
+            const logStart = sim.requestLog().length;
+            await provisionOk({ prov: helper.getNode('prov'), out: helper.getNode('provOut') }, { payload: 'mark' });
+            assert.strictEqual(sim.findDeviceByName('gw-live').additionalInfo.gateway, true);
+            assert.ok(!sim.requestLog().slice(logStart).some((r) => r.path === '/api/device/credentials'), 'the unchanged certificate was not posted');
+            // Nothing else ends the session (the credentials did not change): the config reconnected on its own.
+            await waitFor(() => connects.length === 2);
+
+            out.receive({ topic: 'v1/gateway/telemetry', payload: { 'pump-9': [{ flow: 3 }] } });
+            await waitFor(() => completed.length === 2 || caught.length);
+            assert.deepStrictEqual(caught, []);
+            const pump = sim.findDeviceByName('pump-9');
+            assert.ok(pump, 'the gateway created its device');
+            assert.deepStrictEqual(sim.telemetry(pump.id).map((entry) => entry.values), [{ flow: 3 }]);
+        } finally {
+            sim.events.off('connect', onConnect);
+        }
+    });
+});
+
+describe('tb-provision node', function () {
+    let sim;
+    let dir;
+
+    useSimAndNodeRed((env) => ({ sim, dir } = env), { dirPrefix: 'tb-provision-node-' });
 
     it('registers the config\'s own identity when the msg carries no certificate', async function () {
         const cert = selfSigned(dir, 'own-identity');

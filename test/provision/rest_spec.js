@@ -297,7 +297,7 @@ describe('tb-provision (rest) against tbsim', function () {
             sim.setRateLimit({ next429: 0 });
         }
         assert.strictEqual(message,
-            'ThingsBoard still answered "too many requests" (HTTP 429: Too many requests for current tenant!) to GET /api/tenant/device after 4 attempts: slow the flow down or try again later.');
+            'ThingsBoard still answered "too many requests" (HTTP 429: Too many requests for current tenant!) to GET /api/tenant/devices after 4 attempts: slow the flow down or try again later.');
         assert.strictEqual(sim.requestLog().slice(logStart).length, 4);
     });
 

@@ -96,8 +96,7 @@ function closedPort() {
     });
 }
 
-/** An authenticated REST call to the stand-in, as a test's independent client. */
-function simRest(sim, method, urlPath, body) {
+function httpsJson(sim, method, urlPath, body, authorization) {
     return new Promise((resolve, reject) => {
         const url = new URL(urlPath, sim.restUrl);
         const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
@@ -105,7 +104,7 @@ function simRest(sim, method, urlPath, body) {
             method,
             ca: sim.caPem,
             headers: {
-                'X-Authorization': `ApiKey ${sim.apiKey}`,
+                ...(authorization ? { 'X-Authorization': authorization } : {}),
                 Accept: 'application/json',
                 ...(data ? { 'Content-Type': 'application/json', 'Content-Length': data.length } : {}),
             },
@@ -122,6 +121,25 @@ function simRest(sim, method, urlPath, body) {
         req.on('error', reject);
         req.end(data);
     });
+}
+
+// The tenant's bearer token per stand-in: a login works on every release (API keys only from 4.3).
+const tenantTokens = new WeakMap();
+
+async function tenantAuthorization(sim, fresh) {
+    if (!fresh && tenantTokens.has(sim)) return tenantTokens.get(sim);
+    const login = await httpsJson(sim, 'POST', '/api/auth/login', { username: sim.tenant.username, password: sim.tenant.password });
+    assert.strictEqual(login.status, 200, `tenant login: ${JSON.stringify(login.body)}`);
+    const authorization = `Bearer ${login.body.token}`;
+    tenantTokens.set(sim, authorization);
+    return authorization;
+}
+
+/** An authenticated REST call to the stand-in as the tenant, a test's independent client. */
+async function simRest(sim, method, urlPath, body) {
+    const answer = await httpsJson(sim, method, urlPath, body, await tenantAuthorization(sim, false));
+    if (answer.status !== 401) return answer;
+    return httpsJson(sim, method, urlPath, body, await tenantAuthorization(sim, true));
 }
 
 /**

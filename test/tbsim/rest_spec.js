@@ -54,10 +54,12 @@ describe('tbsim REST', function () {
             assertError(await curl(sim, 'GET', '/api/auth/login'), 401, 'Authentication method not supported', 10);
         });
 
-        it('rejects a missing header with "Authentication failed" and a forged token as bad credentials', async function () {
+        it('rejects a missing header with "Authentication failed", a forged signature as "Token has expired", a non-JWT as bad credentials', async function () {
             assertError(await curl(sim, 'GET', '/api/auth/user'), 401, 'Authentication failed', 10);
             const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-            assertError(await curl(sim, 'GET', '/api/auth/user', { auth: bearer(forged) }), 401, 'Invalid username or password', 10);
+            // JwtTokenFactory.parseTokenClaims: SignatureException → JwtExpiredTokenException
+            assertError(await curl(sim, 'GET', '/api/auth/user', { auth: bearer(forged) }), 401, 'Token has expired', 11);
+            assertError(await curl(sim, 'GET', '/api/auth/user', { auth: bearer('not-a-jwt') }), 401, 'Invalid username or password', 10);
         });
 
         it('accepts X-Authorization Bearer, Authorization Bearer and X-Authorization ApiKey', async function () {

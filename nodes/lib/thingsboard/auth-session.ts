@@ -1,13 +1,34 @@
 import type { ConfigCredentials } from '../config-settings';
 import { ThingsBoardApiError, serverMessage } from './api-error';
-import { jwtExpiresAt } from './jwt';
+import { jwtExpiresAt, jwtScopes } from './jwt';
 import { fail } from './messages';
+import { TB_ERROR_CODE } from './rest-refusals';
 import { asErrorBody, type RestTransport } from './rest-transport';
 
 interface JwtPair {
     token: string;
-    refreshToken: string;
+    refreshToken?: string | null;
+    /** set only when the login needs a second factor (JwtPair is serialised NON_NULL) */
+    scope?: string;
 }
+
+/**
+ * Scopes of a login that stopped before a second factor: PRE_VERIFICATION_TOKEN (every release
+ * with two-factor authentication), MFA_CONFIGURATION_TOKEN (4.3+: two-factor enforced, not yet set up).
+ * Such a token opens no API call: ThingsBoard answers 403 to each.
+ */
+const TWO_FACTOR_SCOPES = new Set(['PRE_VERIFICATION_TOKEN', 'MFA_CONFIGURATION_TOKEN']);
+
+/**
+ * A value shaped like a JWT (HS512 header, a claim, a 64-byte signature of zeros), sent as an
+ * API key to learn whether the server knows API keys; see serverPredatesApiKeys. No secret.
+ */
+const API_KEY_PROBE = [
+    Buffer.from('{"alg":"HS512"}').toString('base64url'),
+    Buffer.from('{"sub":"tb-x509 api key probe"}').toString('base64url'),
+    Buffer.alloc(64).toString('base64url'),
+].join('.');
+const PROBE_PATH = '/api/auth/user';
 
 interface Session {
     header: string;
@@ -34,6 +55,7 @@ const MAX_REFRESH_MARGIN_MS = 60_000;
 export class AuthSession {
     private session?: Session;
     private renewing?: Promise<Session>;
+    private predatesApiKeys?: boolean;
 
     constructor(
         private readonly transport: RestTransport,
@@ -74,6 +96,23 @@ export class AuthSession {
         if (current) current.expiresAt = 0;
         await this.renew(current);
         return true;
+    }
+
+    /**
+     * True when the server is older than 4.3 and so has no API keys. Such a server reads
+     * "ApiKey <value>" as a bearer token (JwtHeaderTokenExtractor cuts the first 7 characters,
+     * "Bearer " and "ApiKey " alike) and, a real key being no JWT, answers 401 "Invalid username
+     * or password", errorCode 10: exactly what 4.3 answers for an unknown key. A JWT-shaped
+     * value tells them apart: the old server fails its signature check and answers errorCode 11
+     * (it maps SignatureException to JwtExpiredTokenException), 4.3 looks it up as a key and
+     * answers errorCode 10. Asked only after a key was refused; a definite answer is kept.
+     */
+    async serverPredatesApiKeys(): Promise<boolean> {
+        if (this.predatesApiKeys !== undefined) return this.predatesApiKeys;
+        const response = await this.transport.send<unknown>('GET', PROBE_PATH, undefined, `ApiKey ${API_KEY_PROBE}`);
+        if (response.status !== 401) return false;
+        this.predatesApiKeys = asErrorBody(response.data).errorCode === TB_ERROR_CODE.JWT_TOKEN_EXPIRED;
+        return this.predatesApiKeys;
     }
 
     private needsRenewal(session: Session): boolean {
@@ -125,7 +164,10 @@ export class AuthSession {
             password: this.credentials.password,
         });
         if (response.status >= 200 && response.status < 300) {
-            if (isJwtPair(response.data)) return response.data;
+            if (isJwtPair(response.data)) {
+                if (needsSecondFactor(response.data)) throw fail('TB_LOGIN_TWO_FACTOR', { username, config: this.configLabel });
+                return response.data;
+            }
             throw fail('TB_UNEXPECTED_RESPONSE', {
                 operation: 'POST /api/auth/login',
                 reason: 'no token in the answer',
@@ -145,6 +187,10 @@ export class AuthSession {
     private unexpected(method: 'POST', path: string, status: number, data: unknown): Error {
         return new ThingsBoardApiError(`${method} ${path}`, status, asErrorBody(data));
     }
+}
+
+function needsSecondFactor(pair: JwtPair): boolean {
+    return TWO_FACTOR_SCOPES.has(String(pair.scope)) || jwtScopes(pair.token).some((scope) => TWO_FACTOR_SCOPES.has(scope));
 }
 
 function isJwtPair(data: unknown): data is JwtPair {

@@ -24,8 +24,16 @@ export const ERRORS = {
         'ThingsBoard rejected the API key of tb-x509-config "__config__" (__reason__): check that the key exists, is enabled and has not expired.',
     TB_SESSION_REJECTED:
         'ThingsBoard did not accept the session of tb-x509-config "__config__" for __operation__ even after logging in again (__reason__).',
+    TB_LOGIN_TWO_FACTOR:
+        'The ThingsBoard account __username__ of tb-x509-config "__config__" has two-factor authentication, which a flow cannot complete (ThingsBoard would refuse every call with 403): use an API key (ThingsBoard 4.3 or later) or a tenant administrator account without two-factor authentication.',
+    TB_API_KEY_UNSUPPORTED:
+        'ThingsBoard at __address__ does not accept API keys: they need ThingsBoard 4.3 or later. Clear the API key of tb-x509-config "__config__" and enter the username and password of a tenant administrator, or upgrade ThingsBoard.',
     TB_PERMISSION_DENIED:
-        'ThingsBoard denied __operation__ (HTTP 403: __reason__): provisioning needs a tenant administrator account (or its API key) in tb-x509-config "__config__".',
+        'ThingsBoard denied __operation__ (HTTP 403: __reason__): the account of tb-x509-config "__config__" is not a tenant administrator. Provisioning needs a tenant administrator account (or its API key).',
+    TB_SUBSCRIPTION_VIOLATION:
+        'ThingsBoard refused __operation__ because of the subscription of the tenant (HTTP 403: __reason__): the plan of the account in tb-x509-config "__config__" does not allow it; check or upgrade the plan.',
+    TB_DEVICE_LIMIT_REACHED:
+        'ThingsBoard did not create device "__device__": the device limit of this ThingsBoard plan is reached (__reason__). Delete devices that are no longer needed, or raise the limit (the plan on ThingsBoard Cloud, the tenant profile on your own server).',
     TB_RATE_LIMITED:
         'ThingsBoard still answered "too many requests" (HTTP 429: __reason__) to __operation__ after __attempts__ attempts: slow the flow down or try again later.',
     TB_HTTP_ERROR: 'ThingsBoard answered __operation__ with HTTP __status__: __reason__',
@@ -87,6 +95,10 @@ export const STATUS = {
     'provision-config': 'config incomplete',
     'provision-login': 'login rejected',
     'provision-denied': 'permission denied',
+    'provision-two-factor': 'two-factor login',
+    'provision-api-key': 'API key needs 4.3',
+    'provision-subscription': 'plan limit',
+    'provision-device-limit': 'device limit reached',
     'provision-rate': 'rate limited',
     'provision-unreachable': 'server unreachable',
     'provision-untrusted': 'server not trusted',
@@ -110,7 +122,11 @@ const STATUS_BY_ERROR: Partial<Record<ThingsBoardErrorCode, ProvisionStatusKey>>
     TB_LOGIN_REJECTED: 'provision-login',
     TB_API_KEY_REJECTED: 'provision-login',
     TB_SESSION_REJECTED: 'provision-login',
+    TB_LOGIN_TWO_FACTOR: 'provision-two-factor',
+    TB_API_KEY_UNSUPPORTED: 'provision-api-key',
     TB_PERMISSION_DENIED: 'provision-denied',
+    TB_SUBSCRIPTION_VIOLATION: 'provision-subscription',
+    TB_DEVICE_LIMIT_REACHED: 'provision-device-limit',
     TB_RATE_LIMITED: 'provision-rate',
     TB_HOST_NOT_FOUND: 'provision-unreachable',
     TB_CONNECTION_REFUSED: 'provision-unreachable',

@@ -1,5 +1,6 @@
 import { ThingsBoardApiError } from './api-error';
 import { fail } from './messages';
+import { isEntityLimit } from './rest-refusals';
 import type { CertificateToProvision } from './provision-certificate';
 import type { IfExists, ProvisionOutcome } from './provision-result';
 import type { Device, DeviceCredentials, EntityId, ThingsBoardRestClient } from './rest-client';
@@ -54,12 +55,14 @@ export async function provisionViaRest(client: ThingsBoardRestClient, request: R
 async function updateExisting(client: ThingsBoardRestClient, device: Device, request: RestProvisionRequest): Promise<ProvisionOutcome> {
     if (request.ifExists === 'fail') throw fail('TB_DEVICE_EXISTS', { device: request.deviceName });
     // Before the credentials: a gateway connecting with the new certificate is then already marked.
-    if (request.gateway && device.additionalInfo?.gateway !== true) await client.markAsGateway(device);
+    const markedGateway = Boolean(request.gateway) && device.additionalInfo?.gateway !== true;
+    if (markedGateway) await client.markAsGateway(device);
     const current = await client.getDeviceCredentials(device.id.id);
     const expected = request.certificate.credentialsId;
     if (current.credentialsType === 'X509_CERTIFICATE' && current.credentialsId === expected) {
-        // Already registered: re-posting would only close the device's live sessions on older servers.
-        return outcome(device.id.id, request, false);
+        // Already registered. Re-posting would change nothing but, before ThingsBoard 4.2.1.1
+        // (DeviceCredentialsServiceImpl without isCredentialsChanged), close the device's live sessions.
+        return outcome(device.id.id, request, false, markedGateway);
     }
     let saved: DeviceCredentials;
     try {
@@ -68,7 +71,7 @@ async function updateExisting(client: ThingsBoardRestClient, device: Device, req
         throw refine(err, request);
     }
     verify(saved, request);
-    return outcome(device.id.id, request, false);
+    return outcome(device.id.id, request, false, markedGateway);
 }
 
 /** The profile id for a named profile; looked up first, because ThingsBoard would silently create it. */
@@ -94,12 +97,14 @@ function isBadRequest(err: unknown, pattern: RegExp): boolean {
 
 function refine(err: unknown, request: RestProvisionRequest): unknown {
     if (isBadRequest(err, ALREADY_ASSIGNED)) return fail('TB_CERT_ASSIGNED_ELSEWHERE', { device: request.deviceName });
+    if (isEntityLimit(err)) return fail('TB_DEVICE_LIMIT_REACHED', { device: request.deviceName, reason: err.serverMessage });
     return err;
 }
 
-function outcome(deviceId: string, request: RestProvisionRequest, created: boolean): ProvisionOutcome {
+function outcome(deviceId: string, request: RestProvisionRequest, created: boolean, markedGateway = false): ProvisionOutcome {
     return {
         result: { deviceId, deviceName: request.deviceName, created, credentialsType: 'X509_CERTIFICATE' },
         credentialsId: request.certificate.credentialsId,
+        markedGateway,
     };
 }

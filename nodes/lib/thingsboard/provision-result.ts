@@ -12,6 +12,11 @@ export interface ProvisionResult {
 export interface ProvisionOutcome {
     result: ProvisionResult;
     credentialsId: string;
+    /**
+     * An existing device was marked "Is gateway" just now. ThingsBoard decides at CONNECT whether
+     * a session is a gateway session (reference §9.2), so a live session of it must reconnect.
+     */
+    markedGateway?: boolean;
 }
 
 export type IfExists = 'update' | 'fail';

@@ -27,7 +27,8 @@ export interface ProvisionSettings {
 /**
  * One msg through tb-provision: choose the certificate (msg, else the config's identity),
  * the device name (requested, else the certificate's CN), register it with the chosen
- * method, then tell the config so its own refused connection retries at once.
+ * method, then tell the config so its own refused connection retries at once (and its open
+ * connection reconnects when the device was just marked "Is gateway").
  * Configuration problems are reported before the certificate is read, and an unusable
  * certificate before anything is sent.
  */
@@ -62,5 +63,6 @@ export async function provisionForMessage(
                   gateway: settings.gateway,
               });
     runtime.notifyProvisioned(outcome.credentialsId);
+    if (outcome.markedGateway) runtime.notifyGatewayMarked(outcome.credentialsId);
     return outcome.result;
 }

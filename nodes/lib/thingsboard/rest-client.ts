@@ -3,6 +3,7 @@ import type { IdentityProvider } from '../pki/identity-provider';
 import { ThingsBoardApiError } from './api-error';
 import { AuthSession } from './auth-session';
 import { fail } from './messages';
+import { forbidden } from './rest-refusals';
 import {
     DEFAULT_TRANSPORT_OPTIONS,
     RestTransport,
@@ -102,8 +103,9 @@ export class ThingsBoardRestClient {
     }
 
     /**
-     * An authenticated call. A 2xx answer resolves with its body; 403 becomes a permission
-     * error; other statuses reject with a ThingsBoardApiError the caller may refine.
+     * An authenticated call. A 2xx answer resolves with its body; a refused API key and a 403
+     * become the error of their cause; other statuses reject with a ThingsBoardApiError the
+     * caller may refine.
      */
     async call<T>(method: HttpMethod, path: string, body?: unknown): Promise<T> {
         if (this.closed) throw new Error('ThingsBoard REST client is closed');
@@ -126,18 +128,23 @@ export class ThingsBoardRestClient {
         if (response.status >= 200 && response.status < 300) return response.data as T;
         const error = new ThingsBoardApiError(operation, response.status, asErrorBody(response.data));
         if (response.status === 401 && auth.usesApiKey) {
+            if (await auth.serverPredatesApiKeys()) {
+                throw fail('TB_API_KEY_UNSUPPORTED', { address: transport.endpoint.address, config: this.settings.label });
+            }
             throw fail('TB_API_KEY_REJECTED', { config: this.settings.label, reason: error.serverMessage });
         }
-        if (response.status === 403) {
-            throw fail('TB_PERMISSION_DENIED', { operation, config: this.settings.label, reason: error.serverMessage });
-        }
+        if (response.status === 403) throw forbidden(error, this.settings.label);
         throw error;
     }
 
-    /** The tenant's device of that name, or undefined (404 / errorCode 32). */
+    /**
+     * The tenant's device of that name, or undefined (404 / errorCode 32). The path every release
+     * has: GET /api/tenant/device?deviceName= exists only from 4.3.1.2 (before, it is
+     * GET /api/tenant/{tenantId} and answers 400 "Invalid UUID string: device").
+     */
     async findDeviceByName(name: string): Promise<Device | undefined> {
         try {
-            return await this.call<Device>('GET', `/api/tenant/device?deviceName=${encodeURIComponent(name)}`);
+            return await this.call<Device>('GET', `/api/tenant/devices?deviceName=${encodeURIComponent(name)}`);
         } catch (err) {
             if (err instanceof ThingsBoardApiError && err.status === 404) return undefined;
             throw err;
