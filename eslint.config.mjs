@@ -33,6 +33,8 @@ export default tseslint.config(
             // Node-RED calls node constructors and event handlers with `this` bound; a handler may be
             // async while Node-RED ignores its result — reported where the result is actually lost.
             '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+            // `const node = this` in a node constructor is Node-RED's idiom; other aliases are not.
+            '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node'] }],
             '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
             '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
             eqeqeq: ['error', 'always', { null: 'ignore' }],

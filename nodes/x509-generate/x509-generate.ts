@@ -100,7 +100,7 @@ function register(RED: NodeAPI): void {
             );
         });
     }
-    RED.nodes.registerType('x509-generate', X509Generate as never);
+    RED.nodes.registerType('x509-generate', X509Generate);
 }
 
 export = register;

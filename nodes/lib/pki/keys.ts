@@ -44,11 +44,6 @@ function reasonOf(err: unknown): string {
     return message.replace(/\s+/g, ' ').trim() || 'unknown error';
 }
 
-/** True when `text` holds an encrypted private key block. */
-export function isEncryptedKey(text: string): boolean {
-    return extractKeyBlock(text)?.encrypted ?? false;
-}
-
 /**
  * Reads (and when needed decrypts) a PEM private key. A passphrase given for an
  * unencrypted key is ignored.

@@ -47,6 +47,8 @@ export const ERRORS = {
         'The key store __path__ of config "__config__" holds __present__ but not __missing__. Remove the leftover file or generate a new identity.',
     COMMON_NAME_EMPTY:
         'The common name is empty: set the node\'s Common name (by default msg.deviceName) to the device name.',
+    COMMON_NAME_NOT_TEXT:
+        'The common name is __actual__, not text: set the node\'s Common name (by default msg.deviceName) to the device name.',
     COMMON_NAME_TOO_LONG:
         'The common name "__commonName__" is __length__ characters long; X.509 allows at most 64.',
     DAYS_INVALID:
