@@ -7,10 +7,10 @@
 //   await broker.stop(); await broker.start();          // same port again
 const fs = require('fs');
 const os = require('os');
-const net = require('net');
 const path = require('path');
 const { execFileSync, spawn } = require('child_process');
 const { selfSignedEc } = require('./openssl');
+const { freePort, waitForPort } = require('./ports');
 
 function openssl(args, cwd) {
     execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -52,37 +52,6 @@ function makePki(dir) {
     return { dir, ca, otherCa, serverCert, serverKey, clientCafile, device, device2, stranger };
 }
 
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const { port } = server.address();
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-function waitForPort(port, timeoutMs = 10000) {
-    const deadline = Date.now() + timeoutMs;
-    return new Promise((resolve, reject) => {
-        const tryOnce = () => {
-            const socket = net.connect(port, '127.0.0.1');
-            socket.once('connect', () => {
-                socket.destroy();
-                resolve();
-            });
-            socket.once('error', () => {
-                socket.destroy();
-                if (Date.now() > deadline) reject(new Error(`mosquitto did not listen on ${port}`));
-                else setTimeout(tryOnce, 50);
-            });
-        };
-        tryOnce();
-    });
-}
-
 /** Starts mosquitto with mutual TLS on a free loopback port; `start()`/`stop()` reuse that port. */
 async function startMosquitto({ pki, port, persistence = false } = {}) {
     const conf = path.join(pki.dir, 'mosquitto.conf');
@@ -116,7 +85,7 @@ async function startMosquitto({ pki, port, persistence = false } = {}) {
             child.stderr.on('data', (d) => { stderr += d; });
             const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${stderr}`))));
             exited.catch(() => undefined);
-            await Promise.race([waitForPort(thePort), exited]);
+            await Promise.race([waitForPort(thePort, 10000, `mosquitto on port ${thePort}`), exited]);
         },
         /** SIGTERM lets mosquitto save its persistence file; `{ crash: true }` kills it. */
         async stop({ crash = false } = {}) {
