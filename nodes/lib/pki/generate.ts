@@ -223,7 +223,7 @@ export async function generateIdentity(raw: RawGenerateOptions): Promise<Generat
         keyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        throw fail('GENERATION_FAILED', { keyType: options.keyType.toUpperCase(), commonName: options.commonName, reason });
+        throw fail('GENERATE_FAILED', { keyType: options.keyType.toUpperCase(), commonName: options.commonName, reason });
     }
     return { keyPem, certPem, ...describeCertificate(new X509Certificate(certPem)) };
 }
