@@ -27,7 +27,7 @@ function reasonOf(err: unknown): string {
 }
 
 /** The DER bytes of each certificate block, in order. */
-export function certificateDers(pemText: string, source = DEFAULT_SOURCE): Buffer[] {
+function certificateDers(pemText: string, source = DEFAULT_SOURCE): Buffer[] {
     const text = String(pemText ?? '');
     const bodies = [...text.matchAll(CERT_BLOCK)].map((match) => match[1]);
     if (bodies.length === 0) {
@@ -105,7 +105,7 @@ function decodeAsn1String(value: forge.asn1.Asn1): string {
  * The subject CN, read from the DER itself: Node's `subject` string escapes and quotes
  * special characters, but a device name must round-trip exactly.
  */
-export function commonNameOf(cert: X509Certificate): string {
+function commonNameOf(cert: X509Certificate): string {
     try {
         const root = forge.asn1.fromDer(forge.util.createBuffer(cert.raw.toString('binary')));
         const tbs = (root.value as forge.asn1.Asn1[])[0];

@@ -77,7 +77,7 @@ export function normaliseGenerateOptions(raw: RawGenerateOptions): GenerateOptio
 }
 
 /** A usable common name, trimmed; empty or over-long is an error, never a made-up name. */
-export function normaliseCommonName(value: unknown): string {
+function normaliseCommonName(value: unknown): string {
     if (value === undefined || value === null) throw fail('COMMON_NAME_EMPTY');
     // An object would become the name "[object Object]": a device name is text (or a number).
     if (typeof value !== 'string' && typeof value !== 'number') {

@@ -25,7 +25,7 @@ interface KeyBlock {
  * The first private-key block of `text`, re-assembled with trimmed lines so CRLF,
  * indentation and text around it (`Bag Attributes`, an `EC PARAMETERS` block) do not matter.
  */
-export function extractKeyBlock(text: string): KeyBlock | undefined {
+function extractKeyBlock(text: string): KeyBlock | undefined {
     const match = KEY_BLOCK.exec(String(text ?? ''));
     if (!match) return undefined;
     const [, label, inner] = match;
