@@ -22,6 +22,8 @@ async function orderSubscriber({ pki, broker, topic, clientId, protocolVersion =
     const client = mqtt.connect({
         protocol: 'mqtts', host: 'localhost', port: broker.port, ca: pki.ca.certPem, cert: pki.device2.certPem, key: pki.device2.keyPem,
         clientId, clean: false, reconnectPeriod: 100, protocolVersion,
+        // MQTT 5 ends a session at disconnect unless it asks for an expiry
+        ...(protocolVersion === 5 ? { properties: { sessionExpiryInterval: 300 } } : {}),
     });
     client.on('error', () => undefined); // reconnects while the broker is down
     const firstArrival = [];
