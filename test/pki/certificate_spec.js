@@ -3,7 +3,7 @@ const assert = require('assert');
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const { openssl, tempDir, removeDir, makeIdentity } = require('../support/openssl');
+const { openssl, opensslCredentialsId, tempDir, removeDir, makeIdentity } = require('../support/openssl');
 const { dist } = require('../support/node-red');
 const { coded } = require('../support/errors');
 
@@ -25,16 +25,14 @@ describe('pki certificate', function () {
         return (await openssl(['x509', '-in', file, '-outform', 'DER'], { encoding: 'buffer' })).stdout.toString('base64');
     }
 
-    /** ThingsBoard's hash (reference §2.4): SHA3-256, not Keccak — its test vector proves which. */
-    const sha3 = (text) => crypto.createHash('sha3-256').update(text, 'utf8').digest('hex');
     const leafOf = (text) => certificate.parseCertificates(text)[0];
 
     it('computes the credentialsId of a chain like ThingsBoard: sha3-256 of the leaf as openssl encodes it', async function () {
-        assert.strictEqual(sha3('ThingsBoard'), '281c7ba06d0ac2ff651fa968572f26a38c96225ea54644522837b54b9c6144f7');
+        // ThingsBoard's hash is SHA3-256, not Keccak (reference §2.4): its test vector tells them apart
+        assert.strictEqual(crypto.createHash('sha3-256').update('ThingsBoard').digest('hex'), '281c7ba06d0ac2ff651fa968572f26a38c96225ea54644522837b54b9c6144f7');
         const chain = leaf.certPem + other.certPem;
-        const der64 = await opensslDerBase64(leaf.crt);
-        assert.strictEqual(leafOf(chain).raw.toString('base64'), der64);
-        assert.strictEqual(certificate.describeCertificate(leafOf(chain)).credentialsId, sha3(der64));
+        assert.strictEqual(leafOf(chain).raw.toString('base64'), await opensslDerBase64(leaf.crt));
+        assert.strictEqual(certificate.describeCertificate(leafOf(chain)).credentialsId, opensslCredentialsId(leaf.crt));
     });
 
     it('reads exports with Bag Attributes, subject= lines, CRLF and indentation; leaf first', function () {
@@ -78,7 +76,7 @@ describe('pki certificate', function () {
         assert.strictEqual(d.notAfter.getTime(), new Date(end).getTime());
         assert.strictEqual(d.commonName, 'device-7');
         assert.strictEqual(d.keyType, 'ec');
-        assert.strictEqual(d.credentialsId, sha3(await opensslDerBase64(leaf.crt)));
+        assert.strictEqual(d.credentialsId, opensslCredentialsId(leaf.crt));
     });
 
     it('refuses garbage with a message naming the source', function () {

@@ -6,15 +6,11 @@
 //   const broker = await startMosquitto({ dir, pki })   // free loopback port
 //   await broker.stop(); await broker.start();          // same port again
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
-const { execFileSync, spawn } = require('child_process');
-const { selfSignedEc } = require('./openssl');
+const { spawn } = require('child_process');
+const { selfSignedEc, opensslSync } = require('./openssl');
+const { tempDir: makeTempDir } = require('./temp');
 const { freePort, waitForPort } = require('./ports');
-
-function openssl(args, cwd) {
-    execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 /** A self-signed EC P-256 certificate + key, as an onboarding user would make with openssl. */
 function selfSigned(dir, name, commonName, extraArgs = []) {
@@ -37,10 +33,10 @@ function makePki(dir) {
     const serverCert = path.join(dir, 'server.pem');
     const ext = path.join(dir, 'server.ext');
     fs.writeFileSync(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', serverKey,
-        '-out', serverCsr, '-subj', '/CN=localhost'], dir);
-    openssl(['x509', '-req', '-in', serverCsr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', serverCert,
-        '-days', '30', '-extfile', ext], dir);
+    opensslSync(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', serverKey,
+        '-out', serverCsr, '-subj', '/CN=localhost'], { cwd: dir });
+    opensslSync(['x509', '-req', '-in', serverCsr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', serverCert,
+        '-days', '30', '-extfile', ext], { cwd: dir });
     const device = selfSigned(dir, 'device', 'bench-device');
     const device2 = selfSigned(dir, 'device2', 'second-device');
     const stranger = selfSigned(dir, 'stranger', 'unknown-device');
@@ -104,7 +100,7 @@ async function startMosquitto({ pki, port, persistence = false } = {}) {
 }
 
 function tempDir(prefix = 'tbx509-mosq-') {
-    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    return makeTempDir(prefix);
 }
 
 module.exports = { makePki, startMosquitto, freePort, tempDir, selfSigned };
