@@ -18,7 +18,7 @@ try {
     execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], {
         stdio: 'inherit',
     });
-} catch (err) {
+} catch {
     if (process.env.TB_BUILD_ALLOW_TYPE_ERRORS !== '1') process.exit(1);
     console.warn('build: type errors ignored (TB_BUILD_ALLOW_TYPE_ERRORS=1)');
 }

@@ -22,6 +22,10 @@ fi
 node22="$cache/node_modules/node/bin/node"
 nr_version="$(node -p "require('$cache/node_modules/node-red/package.json').version")"
 echo "Node-RED 5 run: node $("$node22" --version), node-red $nr_version ($cache)"
+if [ "${nr_version%%.*}" != 5 ]; then
+    echo "expected Node-RED 5 in $cache, found $nr_version" >&2
+    exit 1
+fi
 
 if [ ! -f dist/nodes/tb-x509-config/tb-x509-config.js ]; then
     echo "dist/ is missing: run 'npm run build' first" >&2
@@ -36,7 +40,7 @@ if [ $# -eq 0 ]; then
     set -- "${suites[@]}"
 fi
 
+# test/examples/node-red-version_spec.js proves the suites then load this install (helper and binary).
 export TB_NODE_RED_DIR="$cache"
-export TB_EXPECT_NODE_RED_MAJOR=5
 # The project's mocha under Node 22; --no-config because .mocharc.json's spec would add every suite.
 exec "$node22" "$root/node_modules/mocha/bin/mocha.js" --no-config --timeout 30000 --exit --recursive "$@"

@@ -29,7 +29,7 @@ function register(RED: NodeAPI): void {
             this.runtime.close().then(done, done);
         });
     }
-    RED.nodes.registerType('tb-x509-config', TbX509Config as never, { credentials: CONFIG_CREDENTIALS as never });
+    RED.nodes.registerType('tb-x509-config', TbX509Config as never, { credentials: CONFIG_CREDENTIALS });
 }
 
 export = register;

@@ -69,7 +69,7 @@ function register(RED: NodeAPI): void {
             }
             const commonName = await evaluateCommonName(msg);
             if (typeof commonName === 'string' && commonName.trim()) {
-                node.status(renderStatus(RED, { fill: 'blue', shape: 'ring', key: 'generating', english: STATUS.generating, params: { commonName: commonName.trim() } }));
+                node.status(renderStatus(RED, { fill: 'blue', shape: 'ring', key: 'generate-busy', english: STATUS['generate-busy'], params: { commonName: commonName.trim() } }));
             }
             return obtainIdentity(
                 { keyType: def.keyType, rsaBits: def.rsaBits, curve: def.curve, days: def.days, commonName, reuse },
@@ -85,22 +85,22 @@ function register(RED: NodeAPI): void {
                     out.payload = payloadOf(identity, includeKey);
                     node.status(
                         identity.reused
-                            ? renderStatus(RED, { fill: 'blue', shape: 'dot', key: 'reused', english: STATUS.reused, params: { commonName: identity.commonName } })
-                            : renderStatus(RED, { fill: 'green', shape: 'dot', key: 'generated', english: STATUS.generated, params: { commonName: identity.commonName } }),
+                            ? renderStatus(RED, { fill: 'blue', shape: 'dot', key: 'generate-reused', english: STATUS['generate-reused'], params: { commonName: identity.commonName } })
+                            : renderStatus(RED, { fill: 'green', shape: 'dot', key: 'generate-done', english: STATUS['generate-done'], params: { commonName: identity.commonName } }),
                     );
                     send(out);
                     done();
                 },
                 (err: unknown) => {
                     node.status(
-                        renderStatus(RED, { fill: 'red', shape: 'ring', key: 'generateFailed', english: STATUS.generateFailed, params: { reason: userMessage(RED, err) } }),
+                        renderStatus(RED, { fill: 'red', shape: 'ring', key: 'generate-failed', english: STATUS['generate-failed'], params: { reason: userMessage(RED, err) } }),
                     );
                     done(toUserError(RED, err));
                 },
             );
         });
     }
-    RED.nodes.registerType('x509-generate', X509Generate as never);
+    RED.nodes.registerType('x509-generate', X509Generate);
 }
 
 export = register;

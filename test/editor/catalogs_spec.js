@@ -117,9 +117,66 @@ describe('catalogs and help', function () {
         });
     }
 
-    it('en-US tb-x509-config carries the runtime error and status texts', function () {
+    it('en-US tb-x509-config carries exactly the runtime error and status texts of the area tables', function () {
         const en = builtCatalog('tb-x509-config', 'en-US');
-        assert.ok(Object.keys(en.errors || {}).length > 0);
-        assert.ok(Object.keys(en.status || {}).length > 0);
+        const source = JSON.parse(fs.readFileSync(path.join(root, 'locales', 'en-US', 'tb-x509-config.json'), 'utf8'));
+        const lib = path.join(root, 'dist', 'nodes', 'lib');
+        const areas = ['pki', 'thingsboard', 'mqtt'].map((area) => require(path.join(lib, area, 'messages.js')));
+        for (const table of ['ERRORS', 'STATUS']) {
+            const expected = {};
+            for (const area of areas) {
+                for (const [key, text] of Object.entries(area[table])) {
+                    assert.ok(!(key in expected), `${table}.${key} is defined in one area only`);
+                    expected[key] = text;
+                }
+            }
+            const section = table === 'ERRORS' ? 'errors' : 'status';
+            // the source catalog may add editor-side entries, never a second text for a runtime key
+            const editorOnly = source[section] || {};
+            for (const key of Object.keys(editorOnly)) assert.ok(!(key in expected), `${section}.${key} is not also a runtime text`);
+            assert.deepStrictEqual(en[section], { ...expected, ...editorOnly });
+        }
+    });
+
+    // The one place that pins whole English sentences: the other specs assert a refusal's code,
+    // parameters and key phrase, and rely on these for the wording users read.
+    describe('exact en-US wording of the runtime texts users see most', function () {
+        const en = builtCatalog('tb-x509-config', 'en-US');
+        const render = (key, params) => en.errors[key].replace(/__(\w+)__/g, (whole, name) => (name in params ? String(params[name]) : whole));
+        const sentences = [
+            ['TIMESTAMP_INVALID', { actual: 'a string' }, 'msg.timestamp must be milliseconds since 1970 (a number) or a Date, but it is a string.'],
+            ['TIMESTAMP_NOT_SUPPORTED', { topic: 'v1/devices/me/attributes' },
+                'msg.timestamp is set, but ThingsBoard takes no timestamp on v1/devices/me/attributes. Remove msg.timestamp, or use target telemetry.'],
+            ['TIMESTAMP_WITH_ARRAY', {},
+                'msg.timestamp is set but msg.payload is an array: one timestamp applies to one object. Send an object, or put "ts" into each entry ({"ts": …, "values": {…}}) and remove msg.timestamp.'],
+            ['PAYLOAD_MISSING', {}, 'msg.payload is empty: nothing to publish. Send an object such as {"temperature": 25}.'],
+            ['PAYLOAD_BARE_VALUE', { type: 'number' },
+                'msg.payload is a bare number, but ThingsBoard needs an object such as {"temperature": 25}. Set the node\'s Key property to publish it as {"<key>": value}.'],
+            ['PAYLOAD_WRONG_TYPE', { what: 'Telemetry', expected: 'an object or an array of objects', actual: 'a number' },
+                'Telemetry needs an object or an array of objects, but msg.payload is a number.'],
+            ['PAYLOAD_WRONG_TYPE', { what: 'Attributes', expected: 'one object such as {"firmware": "1.2"}', actual: 'an array' },
+                'Attributes needs one object such as {"firmware": "1.2"}, but msg.payload is an array.'],
+            ['GATEWAY_TELEMETRY_SHAPE', { problem: 'the value for "Dev A" is an object, not a non-empty array of objects' },
+                'Gateway telemetry needs device names mapped to arrays, e.g. {"Device A": [{"temperature": 25}]}, but the value for "Dev A" is an object, not a non-empty array of objects.'],
+            ['PAYLOAD_TOO_LARGE', { size: 65537, limit: 65536 },
+                'The message would be 65537 bytes on the wire (topic and MQTT header included), more than the 65536 bytes ThingsBoard accepts in one message (it would close the connection). Split the payload into smaller messages.'],
+            ['COMMON_NAME_EMPTY', {}, "The common name is empty: set the node's Common name (by default msg.deviceName) to the device name."],
+            ['COMMON_NAME_NOT_TEXT', { actual: 'an object' },
+                "The common name is an object, not text: set the node's Common name (by default msg.deviceName) to the device name."],
+            ['COMMON_NAME_TOO_LONG', { commonName: 'x'.repeat(65), length: 65 }, `The common name "${'x'.repeat(65)}" is 65 characters long; X.509 allows at most 64.`],
+            ['INSTALL_REFUSED', { config: 'Line 3', kind: 'inline' },
+                'Config "Line 3" has its own inline identity, so a generated identity cannot be installed in it. Clear the config\'s certificate and key (credentials and file paths) or use x509-generate without this config.'],
+            ['CERT_NOT_PEM', { source: 'the "cert" credential of config "Plant A"' },
+                'No certificate found in the "cert" credential of config "Plant A": expected PEM text with a "-----BEGIN CERTIFICATE-----" block. Paste the certificate (not the key or a CSR) in PEM form.'],
+            ['DAYS_INVALID', { days: '0' }, 'Validity "0" is not a whole number of days from 1 to 36500.'],
+            ['KEY_TYPE_UNKNOWN', { keyType: 'dsa' }, 'Key type "dsa" is not supported: use "ec" or "rsa".'],
+            ['CURVE_UNSUPPORTED', { curve: 'P-521' }, 'EC curve "P-521" is not supported: use P-256 or P-384.'],
+            ['RSA_BITS_UNSUPPORTED', { bits: '1024' }, 'RSA key size "1024" is not supported: use 2048, 3072 or 4096.'],
+        ];
+        for (const [key, params, sentence] of sentences) {
+            it(`${key} ${JSON.stringify(params)}`, function () {
+                assert.strictEqual(render(key, params), sentence);
+            });
+        }
     });
 });

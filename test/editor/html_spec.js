@@ -5,8 +5,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const acorn = require('acorn');
-const walk = require('acorn-walk');
+const { definitionsInHtml } = require('../support/scorecard');
 
 const root = path.resolve(__dirname, '..', '..');
 const pkg = require(path.join(root, 'package.json'));
@@ -52,48 +51,6 @@ const CONTRACT = {
     },
 };
 
-/** node-red-dev's getNodeDefinitions (src/libs/checknodes.js), kept to the same rules. */
-function scorecardDefinitions(html) {
-    const blocks = [];
-    const re = /<script.+?type=['"]text\/javascript['"].*?>([\S\s]*?)<\/script>/gi;
-    let match;
-    while ((match = re.exec(html)) !== null) blocks.push(match[1]);
-    const defs = {};
-    const errors = [];
-    for (const block of blocks) {
-        const ast = acorn.parse(block, { ecmaVersion: 'latest' });
-        walk.simple(ast, {
-            CallExpression(node) {
-                if (!node.callee.property || node.callee.property.name !== 'registerType') return;
-                const [typeNode, defNode] = node.arguments;
-                if (typeNode.type !== 'Literal') return errors.push('non-literal type');
-                if (defNode.type !== 'ObjectExpression') return errors.push(`${typeNode.value}: non-object definition`);
-                const def = (defs[typeNode.value] = {});
-                for (const prop of defNode.properties) {
-                    const key = prop.key.name;
-                    if (key === 'defaults' || key === 'credentials') {
-                        if (!prop.value.properties) errors.push(`${key} not inline`);
-                        else def[key] = prop.value.properties.map((p) => p.key.name);
-                        if (key === 'credentials' && prop.value.properties) {
-                            // Not a scorecard rule: the credential types, to compare with the runtime's.
-                            def.credentialTypes = Object.fromEntries(
-                                prop.value.properties.map((p) => {
-                                    const t = p.value.properties.find((q) => q.key.name === 'type');
-                                    return [p.key.name, t && t.value.value];
-                                }),
-                            );
-                        }
-                    } else if (['icon', 'color', 'inputs', 'outputs', 'category'].includes(key)) {
-                        if (prop.value.type === 'Literal') def[key] = prop.value.value;
-                        else errors.push(`${key} not inline`);
-                    }
-                }
-            },
-        });
-    }
-    return { defs, errors, blocks };
-}
-
 /** What the runtime side declares, captured from the compiled node file with a stand-in RED. */
 function runtimeCredentials(type) {
     let credentials;
@@ -118,7 +75,7 @@ describe('editor HTML', function () {
             const file = path.join(root, 'nodes', type, `${type}.html`);
             const html = fs.readFileSync(file, 'utf8');
             const contract = CONTRACT[type];
-            const { defs, errors, blocks } = scorecardDefinitions(html);
+            const { defs, errors, blocks } = definitionsInHtml(html);
             const def = defs[type];
 
             it('parses as node-red-dev parses it, with literal category/color/icon/inputs/outputs', function () {
@@ -165,7 +122,7 @@ describe('editor HTML', function () {
             it('is what the build puts next to the compiled node file', function () {
                 const js = path.join(root, pkg['node-red'].nodes[type]);
                 const built = js.replace(/\.js$/, '.html');
-                if (!fs.existsSync(js)) this.skip();
+                assert.ok(fs.existsSync(js), `${js} (run the build first)`);
                 assert.strictEqual(fs.readFileSync(built, 'utf8'), html);
             });
         });
@@ -173,7 +130,7 @@ describe('editor HTML', function () {
 
     it('uses one colour and unique icon files for the family', function () {
         const flowTypes = TYPES.filter((t) => CONTRACT[t].category !== 'config');
-        const parsed = flowTypes.map((t) => scorecardDefinitions(fs.readFileSync(path.join(root, 'nodes', t, `${t}.html`), 'utf8')).defs[t]);
+        const parsed = flowTypes.map((t) => definitionsInHtml(fs.readFileSync(path.join(root, 'nodes', t, `${t}.html`), 'utf8')).defs[t]);
         assert.strictEqual(new Set(parsed.map((d) => d.color)).size, 1);
         assert.strictEqual(new Set(parsed.map((d) => d.icon)).size, flowTypes.length);
         for (const d of parsed) assert.match(d.icon, /^tb-x509-[a-z-]+\.svg$/, 'prefixed: icon names are global in Node-RED');

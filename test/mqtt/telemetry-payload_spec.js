@@ -1,27 +1,49 @@
 'use strict';
-// Payload rules of tb-x509-mqtt-out: what is published for each accepted form, and the
-// exact message for each refused one (nothing is sent then).
+// Payload rules of tb-x509-mqtt-out: what is published for each accepted form, and which refusal
+// (code, parameters, the phrase that tells the user what to do) for each refused one — nothing is
+// sent then. Packet sizes are judged by mqtt-packet's own encoder, the one mqtt.js writes with.
 const assert = require('assert');
 const path = require('path');
+const mqttPacket = require('mqtt-packet');
+const { coded, thrownBy } = require('../support/errors');
 const lib = path.resolve(__dirname, '..', '..', 'dist', 'nodes', 'lib');
-const { encodePublish, resolveTarget, publishRemainingLength, MAX_PACKET_REMAINING_LENGTH } = require(path.join(lib, 'thingsboard', 'telemetry-payload.js'));
-const { ERRORS } = require(path.join(lib, 'mqtt', 'messages.js'));
+const { encodePublish, resolveTarget } = require(path.join(lib, 'thingsboard', 'telemetry-payload.js'));
+
+/** ThingsBoard's transport.mqtt.netty.max_payload_size default (thingsboard.yml), checked by Netty's MqttDecoder against the remaining length. */
+const THINGSBOARD_MAX_REMAINING_LENGTH = 65536;
 
 const telemetry = resolveTarget('telemetry');
 const attributes = resolveTarget('attributes');
 const gatewayTelemetry = resolveTarget('gateway-telemetry');
 const gatewayAttributes = resolveTarget('gateway-attributes');
 
-function body(input, target = telemetry, qos = 1) {
-    const out = encodePublish(input, target, qos, 5);
+function body(input, target = telemetry, qos = 1, protocolVersion = 5) {
+    const out = encodePublish(input, target, qos, protocolVersion);
     return typeof out.body === 'string' ? out.body : out.body.toString();
 }
-function refused(input, target, code, message) {
-    assert.throws(() => encodePublish(input, target || telemetry, 1, 5), (err) => {
-        assert.strictEqual(err.code, code);
-        if (message !== undefined) assert.strictEqual(err.message, message);
-        return true;
-    });
+/** `input` is refused with `code`, those `params` and `phrases` (see test/support/errors.js). */
+function refused(input, target, code, params, ...phrases) {
+    assert.throws(() => encodePublish(input, target || telemetry, 1, 5), coded(code, params, ...phrases));
+}
+function encodeError(input, target = telemetry) {
+    return thrownBy(() => encodePublish(input, target, 1, 5));
+}
+
+/** The remaining length of the PUBLISH mqtt-packet writes for this topic and body. */
+function wireRemainingLength(topic, payload, qos, protocolVersion) {
+    const packet = mqttPacket.generate(
+        { cmd: 'publish', topic, payload, qos, messageId: qos > 0 ? 1 : undefined, retain: false, dup: false },
+        { protocolVersion },
+    );
+    // fixed header: 1 byte type/flags, then the remaining length as a variable-length integer
+    let value = 0;
+    let offset = 1;
+    for (let shift = 0; ; shift += 7, offset++) {
+        value += (packet[offset] & 0x7f) << shift;
+        if ((packet[offset] & 0x80) === 0) break;
+    }
+    assert.strictEqual(packet.length, offset + 1 + value, 'the remaining length covers the rest of the packet');
+    return value;
 }
 
 describe('telemetry payload rules', function () {
@@ -47,65 +69,69 @@ describe('telemetry payload rules', function () {
     });
 
     it('refuses an array with msg.timestamp', function () {
-        refused({ payload: [{ a: 1 }], timestamp: 1 }, telemetry, 'TIMESTAMP_WITH_ARRAY', ERRORS.TIMESTAMP_WITH_ARRAY);
+        refused({ payload: [{ a: 1 }], timestamp: 1 }, telemetry, 'TIMESTAMP_WITH_ARRAY', {}, 'remove msg.timestamp');
     });
 
     it('refuses a timestamp that is not ms or a Date, and a payload that has its own ts', function () {
-        refused({ payload: { a: 1 }, timestamp: 'yesterday' }, telemetry, 'TIMESTAMP_INVALID',
-            'msg.timestamp must be milliseconds since 1970 (a number) or a Date, but it is a string.');
-        refused({ payload: { a: 1 }, timestamp: new Date('nope') }, telemetry, 'TIMESTAMP_INVALID');
-        refused({ payload: { ts: 1, values: {} }, timestamp: 2 }, telemetry, 'TIMESTAMP_TWICE');
-        refused({ payload: { a: 1 }, timestamp: 2 }, attributes, 'TIMESTAMP_NOT_SUPPORTED',
-            'msg.timestamp is set, but ThingsBoard takes no timestamp on v1/devices/me/attributes. Remove msg.timestamp, or use target telemetry.');
+        refused({ payload: { a: 1 }, timestamp: 'yesterday' }, telemetry, 'TIMESTAMP_INVALID', { actual: 'a string' }, 'milliseconds since 1970');
+        refused({ payload: { a: 1 }, timestamp: new Date('nope') }, telemetry, 'TIMESTAMP_INVALID', { actual: 'an invalid date' });
+        refused({ payload: { a: 1 }, timestamp: -1 }, telemetry, 'TIMESTAMP_INVALID', { actual: '-1' });
+        refused({ payload: { ts: 1, values: {} }, timestamp: 2 }, telemetry, 'TIMESTAMP_TWICE', {}, 'Remove one of the two timestamps');
+        refused({ payload: { a: 1 }, timestamp: 2 }, attributes, 'TIMESTAMP_NOT_SUPPORTED', { topic: 'v1/devices/me/attributes' }, 'use target telemetry');
     });
 
     it('refuses a bare number without key, naming the Key property', function () {
-        refused({ payload: 42 }, telemetry, 'PAYLOAD_BARE_VALUE',
-            'msg.payload is a bare number, but ThingsBoard needs an object such as {"temperature": 25}. Set the node\'s Key property to publish it as {"<key>": value}.');
-        refused({ payload: true }, telemetry, 'PAYLOAD_BARE_VALUE');
+        refused({ payload: 42 }, telemetry, 'PAYLOAD_BARE_VALUE', { type: 'number' }, "Set the node's Key property");
+        refused({ payload: true }, telemetry, 'PAYLOAD_BARE_VALUE', { type: 'boolean' });
     });
 
     it('refuses text that is not JSON, and JSON text of a number', function () {
-        refused({ payload: 'hot' }, telemetry, 'PAYLOAD_NOT_JSON');
-        assert.match(encodeError({ payload: 'hot' }).message, /^msg\.payload is text that is not JSON \(.+\), but ThingsBoard needs an object/);
-        refused({ payload: '42' }, telemetry, 'PAYLOAD_WRONG_TYPE', 'Telemetry needs an object or an array of objects, but msg.payload is a number.');
+        refused({ payload: 'hot' }, telemetry, 'PAYLOAD_NOT_JSON', {}, 'not JSON', "Set the node's Key property");
+        // the parser's own reason is passed on, whatever its wording
+        assert.ok(encodeError({ payload: 'hot' }).params.reason.length > 0);
+        refused({ payload: '42' }, telemetry, 'PAYLOAD_WRONG_TYPE', { what: 'Telemetry', expected: 'an object or an array of objects', actual: 'a number' });
     });
 
     it('refuses empty payloads, non-finite numbers, circular objects and BigInt', function () {
-        refused({ payload: undefined }, telemetry, 'PAYLOAD_MISSING', ERRORS.PAYLOAD_MISSING);
+        refused({ payload: undefined }, telemetry, 'PAYLOAD_MISSING', {}, 'nothing to publish');
+        refused({ payload: null }, telemetry, 'PAYLOAD_MISSING');
         refused({ payload: '   ' }, telemetry, 'PAYLOAD_MISSING');
-        refused({ payload: [] }, telemetry, 'PAYLOAD_EMPTY_ARRAY');
-        refused({ payload: NaN, key: 'x' }, telemetry, 'PAYLOAD_NOT_FINITE');
+        refused({ payload: [] }, telemetry, 'PAYLOAD_EMPTY_ARRAY', {}, 'nothing to publish');
+        refused({ payload: NaN, key: 'x' }, telemetry, 'PAYLOAD_NOT_FINITE', { value: 'NaN' }, 'finite number');
+        refused({ payload: Infinity, key: 'x' }, telemetry, 'PAYLOAD_NOT_FINITE', { value: 'Infinity' });
         const circular = { a: 1 };
         circular.self = circular;
-        refused({ payload: circular }, telemetry, 'PAYLOAD_NOT_SERIALISABLE');
-        assert.match(encodeError({ payload: circular }).message, /^msg\.payload cannot be turned into JSON \(Converting circular structure to JSON\)/);
+        refused({ payload: circular }, telemetry, 'PAYLOAD_NOT_SERIALISABLE', {}, 'circular references');
+        // one line of the engine's reason, not its multi-line path description
+        assert.match(encodeError({ payload: circular }).params.reason, /^[^\n]*circular[^\n]*$/i);
         refused({ payload: { n: 10n } }, telemetry, 'PAYLOAD_NOT_SERIALISABLE');
     });
 
     it('refuses arrays holding something other than objects, naming the element', function () {
-        refused({ payload: [{ a: 1 }, 5] }, telemetry, 'PAYLOAD_ARRAY_ELEMENT');
-        assert.match(encodeError({ payload: [{ a: 1 }, 5] }).message, /^Element 1 of the msg\.payload array is a number/);
+        refused({ payload: [{ a: 1 }, 5] }, telemetry, 'PAYLOAD_ARRAY_ELEMENT', { index: 1, actual: 'a number' });
+        refused({ payload: [{ a: 1 }, [{ b: 2 }]] }, telemetry, 'PAYLOAD_ARRAY_ELEMENT', { index: 1, actual: 'an array' });
     });
 
     it('takes only one object as attributes', function () {
         assert.strictEqual(body({ payload: { fw: '1.0' } }, attributes), '{"fw":"1.0"}');
-        refused({ payload: [{ fw: 1 }] }, attributes, 'PAYLOAD_WRONG_TYPE',
-            'Attributes needs one object such as {"firmware": "1.2"}, but msg.payload is an array.');
+        refused({ payload: [{ fw: 1 }] }, attributes, 'PAYLOAD_WRONG_TYPE', { what: 'Attributes', actual: 'an array' });
     });
 
     it('checks gateway shapes: device → array for telemetry, device → object for attributes', function () {
         assert.strictEqual(body({ payload: { 'Dev A': [{ t: 1 }] } }, gatewayTelemetry), '{"Dev A":[{"t":1}]}');
         refused({ payload: { 'Dev A': { t: 1 } } }, gatewayTelemetry, 'GATEWAY_TELEMETRY_SHAPE',
-            'Gateway telemetry needs device names mapped to arrays, e.g. {"Device A": [{"temperature": 25}]}, but the value for "Dev A" is an object, not a non-empty array of objects.');
-        refused({ payload: {} }, gatewayTelemetry, 'GATEWAY_TELEMETRY_SHAPE');
-        refused({ payload: [{ t: 1 }] }, gatewayTelemetry, 'GATEWAY_TELEMETRY_SHAPE');
-        refused({ payload: { 'Dev A': [{ t: 1 }] }, timestamp: 1 }, gatewayTelemetry, 'TIMESTAMP_NOT_SUPPORTED');
+            { problem: 'the value for "Dev A" is an object, not a non-empty array of objects' });
+        refused({ payload: { 'Dev A': [] } }, gatewayTelemetry, 'GATEWAY_TELEMETRY_SHAPE',
+            { problem: 'the value for "Dev A" is an array, not a non-empty array of objects' });
+        refused({ payload: {} }, gatewayTelemetry, 'GATEWAY_TELEMETRY_SHAPE', { problem: 'msg.payload names no device' });
+        refused({ payload: [{ t: 1 }] }, gatewayTelemetry, 'GATEWAY_TELEMETRY_SHAPE', { problem: 'msg.payload is an array' });
+        refused({ payload: { 'Dev A': [{ t: 1 }] }, timestamp: 1 }, gatewayTelemetry, 'TIMESTAMP_NOT_SUPPORTED', { topic: 'v1/gateway/telemetry' });
         assert.strictEqual(body({ payload: { 'Dev A': { fw: '1' } } }, gatewayAttributes), '{"Dev A":{"fw":"1"}}');
-        refused({ payload: { 'Dev A': [1] } }, gatewayAttributes, 'GATEWAY_ATTRIBUTES_SHAPE');
+        refused({ payload: { 'Dev A': [1] } }, gatewayAttributes, 'GATEWAY_ATTRIBUTES_SHAPE',
+            { problem: 'the value for "Dev A" is an array, not an object' });
         const connect = resolveTarget('msg', 'v1/gateway/connect');
         assert.strictEqual(body({ payload: { device: 'Dev A', type: 'thermo' } }, connect), '{"device":"Dev A","type":"thermo"}');
-        refused({ payload: { name: 'Dev A' } }, connect, 'GATEWAY_DEVICE_MISSING');
+        refused({ payload: { name: 'Dev A' } }, connect, 'GATEWAY_DEVICE_MISSING', { topic: 'v1/gateway/connect' });
     });
 
     it('sends rpc responses as given: text as text, objects as JSON', function () {
@@ -115,25 +141,36 @@ describe('telemetry payload rules', function () {
         assert.strictEqual(body({ payload: { result: 1 } }, rpc), '{"result":1}');
     });
 
-    it('refuses a packet over 65536 bytes remaining length, counting topic and header', function () {
-        const topic = telemetry.topic;
-        const overhead = publishRemainingLength(topic, 0, 1, 5);
-        assert.strictEqual(overhead, 2 + topic.length + 2 + 1);
-        // {"k":"<filler>"} is 8 bytes plus the filler
-        const fits = 'x'.repeat(MAX_PACKET_REMAINING_LENGTH - overhead - 8);
-        assert.strictEqual(publishRemainingLength(topic, body({ payload: { k: fits } }).length, 1, 5), 65536);
-        refused({ payload: { k: fits + 'x' } }, telemetry, 'PAYLOAD_TOO_LARGE',
-            'The message would be 65537 bytes on the wire (topic and MQTT header included), more than the 65536 bytes ThingsBoard accepts in one message (it would close the connection). Split the payload into smaller messages.');
-        // multi-byte characters count as bytes, not characters
-        refused({ payload: { k: 'é'.repeat(33000) } }, telemetry, 'PAYLOAD_TOO_LARGE');
+    describe('refuses a packet whose remaining length exceeds ThingsBoard\'s 65536 bytes', function () {
+        /** {"k":"<filler>"}: the largest filler whose PUBLISH mqtt-packet writes within the limit. */
+        function largestFiller(topic, qos, protocolVersion, char = 'x') {
+            const base = wireRemainingLength(topic, JSON.stringify({ k: '' }), qos, protocolVersion);
+            const filler = char.repeat(Math.floor((THINGSBOARD_MAX_REMAINING_LENGTH - base) / Buffer.byteLength(char)));
+            assert.strictEqual(wireRemainingLength(topic, JSON.stringify({ k: filler }), qos, protocolVersion),
+                THINGSBOARD_MAX_REMAINING_LENGTH - ((THINGSBOARD_MAX_REMAINING_LENGTH - base) % Buffer.byteLength(char)));
+            return filler;
+        }
+
+        for (const [qos, protocolVersion] of [[1, 5], [0, 5], [1, 4], [0, 4]]) {
+            it(`counts topic, packet id and properties as mqtt-packet writes them (QoS ${qos}, MQTT ${protocolVersion === 5 ? '5' : '3.1.1'})`, function () {
+                const fits = largestFiller(telemetry.topic, qos, protocolVersion);
+                assert.strictEqual(body({ payload: { k: fits } }, telemetry, qos, protocolVersion).length, fits.length + 8);
+                assert.throws(() => encodePublish({ payload: { k: fits + 'x' } }, telemetry, qos, protocolVersion),
+                    coded('PAYLOAD_TOO_LARGE', { size: THINGSBOARD_MAX_REMAINING_LENGTH + 1, limit: THINGSBOARD_MAX_REMAINING_LENGTH }, 'Split the payload'));
+            });
+        }
+
+        it('counts multi-byte characters as bytes, in JSON and in text bodies', function () {
+            const fits = largestFiller(telemetry.topic, 1, 5, 'é');
+            assert.ok(body({ payload: { k: fits } }));
+            refused({ payload: { k: fits + 'é' } }, telemetry, 'PAYLOAD_TOO_LARGE');
+            const topic = 'v1/devices/me/rpc/response/17';
+            const rpc = resolveTarget('msg', topic);
+            const room = THINGSBOARD_MAX_REMAINING_LENGTH - wireRemainingLength(topic, '', 1, 5);
+            const text = 'ä'.repeat(room / 2);
+            assert.strictEqual(wireRemainingLength(topic, text, 1, 5), THINGSBOARD_MAX_REMAINING_LENGTH);
+            assert.strictEqual(body({ payload: text }, rpc), text);
+            assert.throws(() => encodePublish({ payload: text + 'x' }, rpc, 1, 5), coded('PAYLOAD_TOO_LARGE', { size: THINGSBOARD_MAX_REMAINING_LENGTH + 1 }));
+        });
     });
 });
-
-function encodeError(input, target = telemetry) {
-    try {
-        encodePublish(input, target, 1, 5);
-    } catch (err) {
-        return err;
-    }
-    throw new Error('expected a refusal');
-}

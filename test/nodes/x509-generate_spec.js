@@ -5,6 +5,7 @@ const fs = require('fs');
 const path = require('path');
 const { helper, allNodes } = require('../support/node-red');
 const { openssl, tempDir, removeDir, writeFiles, makeIdentity } = require('../support/openssl');
+const { coded } = require('../support/errors');
 
 const DAY_MS = 86_400_000;
 
@@ -114,15 +115,18 @@ describe('x509-generate node', function () {
     it('an empty common name is an error reported with the msg (what Catch nodes get), not a made-up name; status red', async function () {
         const ctx = await deploy({});
         const reported = new Promise((resolve) => ctx.gen.on('call:error', (call) => resolve(call.args)));
-        await assert.rejects(run(ctx, { deviceName: '  ', _marker: 7 }), (err) => {
-            assert.strictEqual(err.message, "The common name is empty: set the node's Common name (by default msg.deviceName) to the device name.");
-            return true;
-        });
+        await assert.rejects(run(ctx, { deviceName: '  ', _marker: 7 }), coded('COMMON_NAME_EMPTY', {}, 'msg.deviceName'));
         const [, msg] = await reported;
         assert.strictEqual(msg._marker, 7);
         const last = ctx.statuses.at(-1);
         assert.strictEqual(last.fill, 'red');
         assert.strictEqual(last.shape, 'ring');
+    });
+
+    it('refuses a msg.deviceName that is an object instead of naming the device "[object Object]"', async function () {
+        const ctx = await deploy({});
+        await assert.rejects(run(ctx, { deviceName: { name: 'sensor-1' } }), coded('COMMON_NAME_NOT_TEXT', { actual: 'an object' }));
+        assert.strictEqual(ctx.statuses.at(-1).fill, 'red');
     });
 
     describe('with a config', function () {
@@ -208,13 +212,7 @@ describe('x509-generate node', function () {
             const store = path.join(dir, 'gen-store-refused');
             const own = await makeIdentity(dir, 'own');
             const ctx = await deploy({}, { props: { keyStore: store }, credentials: { cert: own.certPem, key: own.keyPem } });
-            await assert.rejects(run(ctx, { deviceName: 'x' }), (err) => {
-                assert.strictEqual(
-                    err.message,
-                    'Config "Line 3" has its own inline identity, so a generated identity cannot be installed in it. Clear the config\'s certificate and key (credentials and file paths) or use x509-generate without this config.',
-                );
-                return true;
-            });
+            await assert.rejects(run(ctx, { deviceName: 'x' }), coded('INSTALL_REFUSED', { config: 'Line 3', kind: 'inline' }, 'x509-generate without this config'));
             assert.ok(!fs.existsSync(store));
             assert.strictEqual((await ctx.cfg.runtime.identity.current()).commonName, 'own');
         });

@@ -1,9 +1,11 @@
 'use strict';
 // Child processes and HTTP for the package tests: npm, the node-red binary, free ports.
 const { execFile, spawn } = require('child_process');
-const net = require('net');
 const path = require('path');
 const { getJson } = require('../support/http');
+const { freePort } = require('../support/ports');
+const { pollUntil } = require('../support/wait');
+const { nodeRedInstall } = require('../support/node-red-install');
 
 function run(cmd, args, opts = {}) {
     return new Promise((resolve, reject) => {
@@ -17,22 +19,9 @@ function run(cmd, args, opts = {}) {
     });
 }
 
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.on('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const { port } = server.address();
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-/** The node-red binary of our devDependency (or `nodeRedDir`'s), started on a loopback port. */
+/** The node-red binary of the Node-RED under test (or `nodeRedDir`'s), started on a loopback port. */
 async function startNodeRed({ userDir, port, nodeBin = process.execPath, nodeRedDir, args = [], env = {} }) {
-    const redJs = nodeRedDir
-        ? require.resolve('node-red/red.js', { paths: [nodeRedDir] })
-        : require.resolve('node-red/red.js');
+    const redJs = nodeRedDir ? require.resolve('node-red/red.js', { paths: [nodeRedDir] }) : nodeRedInstall().redJs;
     const child = spawn(nodeBin, [redJs, '-u', userDir, '-p', String(port), ...args], {
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -42,20 +31,16 @@ async function startNodeRed({ userDir, port, nodeBin = process.execPath, nodeRed
     child.stderr.on('data', (d) => (output += d));
     const exited = new Promise((resolve) => child.on('exit', resolve));
     const url = `http://127.0.0.1:${port}/`;
-    const deadline = Date.now() + 90000;
-    for (;;) {
+    const serving = async () => {
         if (child.exitCode !== null) throw new Error(`node-red exited (${child.exitCode}):\n${output}`);
-        if (/Server now running at/.test(output)) {
-            try {
-                await getJson(url + 'settings');
-                break;
-            } catch (_) { /* not serving yet */ }
-        }
-        if (Date.now() > deadline) {
-            child.kill('SIGKILL');
-            throw new Error(`node-red did not start within 90 s:\n${output}`);
-        }
-        await new Promise((r) => setTimeout(r, 200));
+        if (!/Server now running at/.test(output)) return false;
+        return getJson(url + 'settings').then(() => true, () => false);
+    };
+    try {
+        await pollUntil(serving, 90000, { pollMs: 200, what: 'node-red to start', context: () => output });
+    } catch (err) {
+        child.kill('SIGKILL');
+        throw err;
     }
     return {
         url,

@@ -5,7 +5,7 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { packageNodeDefinitions, exampleFiles } = require('./scorecard');
+const { packageNodeDefinitions, exampleFiles } = require('../support/scorecard');
 const { run, freePort, startNodeRed, getJson } = require('./processes');
 
 const root = path.resolve(__dirname, '..', '..');

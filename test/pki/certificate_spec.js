@@ -3,8 +3,9 @@ const assert = require('assert');
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const { openssl, tempDir, removeDir, makeIdentity } = require('../support/openssl');
+const { openssl, opensslCredentialsId, tempDir, removeDir, makeIdentity } = require('../support/openssl');
 const { dist } = require('../support/node-red');
+const { coded } = require('../support/errors');
 
 const certificate = require(path.join(dist, 'lib', 'pki', 'certificate.js'));
 const { clientTlsOptions } = require(path.join(dist, 'lib', 'pki', 'tls-options.js'));
@@ -24,15 +25,14 @@ describe('pki certificate', function () {
         return (await openssl(['x509', '-in', file, '-outform', 'DER'], { encoding: 'buffer' })).stdout.toString('base64');
     }
 
-    it('hashes like ThingsBoard: sha3-256 test vector', function () {
-        assert.strictEqual(certificate.sha3Hex('ThingsBoard'), '281c7ba06d0ac2ff651fa968572f26a38c96225ea54644522837b54b9c6144f7');
-    });
+    const leafOf = (text) => certificate.parseCertificates(text)[0];
 
-    it('credentialsId and leafDerBase64 of a chain are those of the leaf as openssl encodes it', async function () {
+    it('computes the credentialsId of a chain like ThingsBoard: sha3-256 of the leaf as openssl encodes it', async function () {
+        // ThingsBoard's hash is SHA3-256, not Keccak (reference §2.4): its test vector tells them apart
+        assert.strictEqual(crypto.createHash('sha3-256').update('ThingsBoard').digest('hex'), '281c7ba06d0ac2ff651fa968572f26a38c96225ea54644522837b54b9c6144f7');
         const chain = leaf.certPem + other.certPem;
-        const der64 = await opensslDerBase64(leaf.crt);
-        assert.strictEqual(certificate.leafDerBase64(chain), der64);
-        assert.strictEqual(certificate.thingsboardCredentialsId(chain), crypto.createHash('sha3-256').update(der64).digest('hex'));
+        assert.strictEqual(leafOf(chain).raw.toString('base64'), await opensslDerBase64(leaf.crt));
+        assert.strictEqual(certificate.describeCertificate(leafOf(chain)).credentialsId, opensslCredentialsId(leaf.crt));
     });
 
     it('reads exports with Bag Attributes, subject= lines, CRLF and indentation; leaf first', function () {
@@ -46,21 +46,22 @@ describe('pki certificate', function () {
         assert.strictEqual(certs.length, 2);
         assert.strictEqual(certificate.describeCertificate(certs[0]).commonName, 'device-7');
         assert.strictEqual(certificate.describeCertificate(certs[1]).commonName, 'ca-ish');
-        assert.strictEqual(certificate.canonicalLeafPem(messy), leaf.certPem); // openssl writes canonical PEM too
+        // openssl writes canonical PEM too
+        assert.strictEqual(certificate.canonicalChainPem(messy), leaf.certPem + other.certPem);
     });
 
-    it('canonicalLeafPem drops the chain: 64-character lines, LF only', function () {
-        const pem = certificate.canonicalLeafPem(leaf.certPem.replace(/\n/g, '\r\n') + other.certPem);
-        assert.strictEqual((pem.match(/BEGIN CERTIFICATE/g) || []).length, 1);
+    it('re-encodes a chain as canonical PEM: 64-character lines, LF only, leaf first', function () {
+        const pem = certificate.canonicalChainPem(leaf.certPem.replace(/\n/g, '\r\n') + '\n\n' + other.certPem);
+        assert.strictEqual((pem.match(/BEGIN CERTIFICATE/g) || []).length, 2);
         assert.ok(!pem.includes('\r'));
-        const body = pem.split('\n').slice(1, -2);
+        const body = certificate.certificateToPem(leafOf(pem)).split('\n').slice(1, -2);
         assert.ok(body.slice(0, -1).every((line) => line.length === 64));
-        assert.strictEqual(pem, leaf.certPem);
+        assert.strictEqual(pem, leaf.certPem + other.certPem);
     });
 
     it('reads bare base64 DER (ThingsBoard credentialsValue form)', async function () {
         const der64 = await opensslDerBase64(leaf.crt);
-        assert.strictEqual(certificate.canonicalLeafPem(der64), leaf.certPem);
+        assert.strictEqual(certificate.certificateToPem(leafOf(der64)), leaf.certPem);
     });
 
     it('describes a certificate like openssl prints it', async function () {
@@ -75,20 +76,13 @@ describe('pki certificate', function () {
         assert.strictEqual(d.notAfter.getTime(), new Date(end).getTime());
         assert.strictEqual(d.commonName, 'device-7');
         assert.strictEqual(d.keyType, 'ec');
-        assert.strictEqual(d.credentialsId, certificate.thingsboardCredentialsId(leaf.certPem));
+        assert.strictEqual(d.credentialsId, opensslCredentialsId(leaf.crt));
     });
 
     it('refuses garbage with a message naming the source', function () {
         assert.throws(
             () => certificate.parseCertificates('hello world', 'the "cert" credential of config "Plant A"'),
-            (err) => {
-                assert.strictEqual(err.code, 'CERT_NOT_PEM');
-                assert.strictEqual(
-                    err.message,
-                    'No certificate found in the "cert" credential of config "Plant A": expected PEM text with a "-----BEGIN CERTIFICATE-----" block. Paste the certificate (not the key or a CSR) in PEM form.',
-                );
-                return true;
-            },
+            coded('CERT_NOT_PEM', { source: 'the "cert" credential of config "Plant A"' }, 'not the key or a CSR'),
         );
         assert.throws(() => certificate.parseCertificates(leaf.keyPem), { code: 'CERT_NOT_PEM' });
     });
@@ -97,11 +91,7 @@ describe('pki certificate', function () {
         const damaged = leaf.certPem.replace(/\n[A-Za-z0-9+/]{64}\n/, '\nAAAA\n');
         assert.throws(
             () => certificate.parseCertificates(damaged, 'file /tmp/x.pem'),
-            (err) => {
-                assert.strictEqual(err.code, 'CERT_UNREADABLE');
-                assert.match(err.message, /^Certificate 1 in file \/tmp\/x\.pem cannot be read \(.+\)\. Check that the PEM block was copied completely\.$/);
-                return true;
-            },
+            coded('CERT_UNREADABLE', { index: 1, source: 'file /tmp/x.pem' }, 'copied completely'),
         );
     });
 });

@@ -5,6 +5,7 @@ const crypto = require('crypto');
 const path = require('path');
 const { openssl, tempDir, removeDir, writeFiles } = require('../support/openssl');
 const { dist } = require('../support/node-red');
+const { coded } = require('../support/errors');
 
 const { generateIdentity, normaliseGenerateOptions } = require(path.join(dist, 'lib', 'pki', 'generate.js'));
 
@@ -91,26 +92,32 @@ describe('pki generateIdentity (checked with openssl)', function () {
 
     describe('refuses bad options with a clear message', function () {
         const refusals = [
-            [{ commonName: '' }, 'COMMON_NAME_EMPTY', "The common name is empty: set the node's Common name (by default msg.deviceName) to the device name."],
-            [{ commonName: '   ' }, 'COMMON_NAME_EMPTY', "The common name is empty: set the node's Common name (by default msg.deviceName) to the device name."],
-            [{ commonName: undefined }, 'COMMON_NAME_EMPTY', "The common name is empty: set the node's Common name (by default msg.deviceName) to the device name."],
-            [{ commonName: 'x'.repeat(65) }, 'COMMON_NAME_TOO_LONG', `The common name "${'x'.repeat(65)}" is 65 characters long; X.509 allows at most 64.`],
-            [{ commonName: 'a', days: 0 }, 'DAYS_INVALID', 'Validity "0" is not a whole number of days from 1 to 36500.'],
-            [{ commonName: 'a', days: '-5' }, 'DAYS_INVALID', 'Validity "-5" is not a whole number of days from 1 to 36500.'],
-            [{ commonName: 'a', days: '1.5' }, 'DAYS_INVALID', 'Validity "1.5" is not a whole number of days from 1 to 36500.'],
-            [{ commonName: 'a', keyType: 'dsa' }, 'KEY_TYPE_UNKNOWN', 'Key type "dsa" is not supported: use "ec" or "rsa".'],
-            [{ commonName: 'a', keyType: 'ec', curve: 'P-521' }, 'CURVE_UNSUPPORTED', 'EC curve "P-521" is not supported: use P-256 or P-384.'],
-            [{ commonName: 'a', keyType: 'rsa', rsaBits: 1024 }, 'RSA_BITS_UNSUPPORTED', 'RSA key size "1024" is not supported: use 2048, 3072 or 4096.'],
+            [{ commonName: '' }, 'COMMON_NAME_EMPTY', {}, 'Common name'],
+            [{ commonName: '   ' }, 'COMMON_NAME_EMPTY', {}],
+            [{ commonName: undefined }, 'COMMON_NAME_EMPTY', {}],
+            [{ commonName: { name: 'sensor-1' } }, 'COMMON_NAME_NOT_TEXT', { actual: 'an object' }, 'msg.deviceName'],
+            [{ commonName: ['sensor-1'] }, 'COMMON_NAME_NOT_TEXT', { actual: 'an array' }],
+            [{ commonName: true }, 'COMMON_NAME_NOT_TEXT', { actual: 'a boolean' }],
+            [{ commonName: 'x'.repeat(65) }, 'COMMON_NAME_TOO_LONG', { commonName: 'x'.repeat(65), length: 65 }, 'at most 64'],
+            // characters, not UTF-16 units or bytes: 64 umlauts fit (see below), 65 do not
+            [{ commonName: 'ä'.repeat(65) }, 'COMMON_NAME_TOO_LONG', { length: 65 }],
+            [{ commonName: 'a', days: 0 }, 'DAYS_INVALID', { days: '0' }, '1 to 36500'],
+            [{ commonName: 'a', days: '-5' }, 'DAYS_INVALID', { days: '-5' }],
+            [{ commonName: 'a', days: '1.5' }, 'DAYS_INVALID', { days: '1.5' }],
+            [{ commonName: 'a', days: 36501 }, 'DAYS_INVALID', { days: '36501' }],
+            [{ commonName: 'a', keyType: 'dsa' }, 'KEY_TYPE_UNKNOWN', { keyType: 'dsa' }, '"ec" or "rsa"'],
+            [{ commonName: 'a', keyType: 'ec', curve: 'P-521' }, 'CURVE_UNSUPPORTED', { curve: 'P-521' }, 'P-256 or P-384'],
+            [{ commonName: 'a', keyType: 'rsa', rsaBits: 1024 }, 'RSA_BITS_UNSUPPORTED', { bits: '1024' }, '2048, 3072 or 4096'],
         ];
-        for (const [options, code, message] of refusals) {
+        for (const [options, code, params, ...phrases] of refusals) {
             it(`${code} for ${JSON.stringify(options)}`, async function () {
-                await assert.rejects(generateIdentity(options), (err) => {
-                    assert.strictEqual(err.code, code);
-                    assert.strictEqual(err.message, message);
-                    return true;
-                });
+                await assert.rejects(generateIdentity(options), coded(code, params, ...phrases));
             });
         }
+
+        it('counts a common name in characters: 64 umlauts are allowed', function () {
+            assert.strictEqual(normaliseGenerateOptions({ commonName: 'ä'.repeat(64) }).commonName, 'ä'.repeat(64));
+        });
 
         it('accepts numbers as strings and curve aliases', function () {
             const o = normaliseGenerateOptions({ keyType: 'EC', curve: 'prime256v1', days: ' 30 ', rsaBits: '2048', commonName: ' dev ' });

@@ -6,15 +6,11 @@
 //   const broker = await startMosquitto({ dir, pki })   // free loopback port
 //   await broker.stop(); await broker.start();          // same port again
 const fs = require('fs');
-const os = require('os');
-const net = require('net');
 const path = require('path');
-const { execFileSync, spawn } = require('child_process');
-const { selfSignedEc } = require('./openssl');
-
-function openssl(args, cwd) {
-    execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-}
+const { spawn } = require('child_process');
+const { selfSignedEc, opensslSync } = require('./openssl');
+const { tempDir: makeTempDir } = require('./temp');
+const { freePort, waitForPort } = require('./ports');
 
 /** A self-signed EC P-256 certificate + key, as an onboarding user would make with openssl. */
 function selfSigned(dir, name, commonName, extraArgs = []) {
@@ -37,10 +33,10 @@ function makePki(dir) {
     const serverCert = path.join(dir, 'server.pem');
     const ext = path.join(dir, 'server.ext');
     fs.writeFileSync(ext, 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
-    openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', serverKey,
-        '-out', serverCsr, '-subj', '/CN=localhost'], dir);
-    openssl(['x509', '-req', '-in', serverCsr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', serverCert,
-        '-days', '30', '-extfile', ext], dir);
+    opensslSync(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', serverKey,
+        '-out', serverCsr, '-subj', '/CN=localhost'], { cwd: dir });
+    opensslSync(['x509', '-req', '-in', serverCsr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', serverCert,
+        '-days', '30', '-extfile', ext], { cwd: dir });
     const device = selfSigned(dir, 'device', 'bench-device');
     const device2 = selfSigned(dir, 'device2', 'second-device');
     const stranger = selfSigned(dir, 'stranger', 'unknown-device');
@@ -50,37 +46,6 @@ function makePki(dir) {
     for (const file of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, file), 0o644);
     fs.chmodSync(dir, 0o755);
     return { dir, ca, otherCa, serverCert, serverKey, clientCafile, device, device2, stranger };
-}
-
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const server = net.createServer();
-        server.unref();
-        server.on('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const { port } = server.address();
-            server.close(() => resolve(port));
-        });
-    });
-}
-
-function waitForPort(port, timeoutMs = 10000) {
-    const deadline = Date.now() + timeoutMs;
-    return new Promise((resolve, reject) => {
-        const tryOnce = () => {
-            const socket = net.connect(port, '127.0.0.1');
-            socket.once('connect', () => {
-                socket.destroy();
-                resolve();
-            });
-            socket.once('error', () => {
-                socket.destroy();
-                if (Date.now() > deadline) reject(new Error(`mosquitto did not listen on ${port}`));
-                else setTimeout(tryOnce, 50);
-            });
-        };
-        tryOnce();
-    });
 }
 
 /** Starts mosquitto with mutual TLS on a free loopback port; `start()`/`stop()` reuse that port. */
@@ -116,7 +81,7 @@ async function startMosquitto({ pki, port, persistence = false } = {}) {
             child.stderr.on('data', (d) => { stderr += d; });
             const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${stderr}`))));
             exited.catch(() => undefined);
-            await Promise.race([waitForPort(thePort), exited]);
+            await Promise.race([waitForPort(thePort, 10000, `mosquitto on port ${thePort}`), exited]);
         },
         /** SIGTERM lets mosquitto save its persistence file; `{ crash: true }` kills it. */
         async stop({ crash = false } = {}) {
@@ -135,7 +100,7 @@ async function startMosquitto({ pki, port, persistence = false } = {}) {
 }
 
 function tempDir(prefix = 'tbx509-mosq-') {
-    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    return makeTempDir(prefix);
 }
 
 module.exports = { makePki, startMosquitto, freePort, tempDir, selfSigned };

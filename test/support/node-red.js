@@ -1,14 +1,11 @@
 'use strict';
-// One place that decides which Node-RED runtime the tests load: the project's own
-// devDependency (4.x) by default, or another install named by TB_NODE_RED_DIR
-// (CI points it at a Node-RED 5 install run under Node 22).
+// The Node-RED test helper, started on the Node-RED under test (node-red-install.js: the
+// project's own devDependency, or TB_NODE_RED_DIR's), and the built nodes it loads.
 const path = require('path');
 const helper = require('node-red-node-test-helper');
+const { nodeRedInstall } = require('./node-red-install');
 
-const nodeRedDir = process.env.TB_NODE_RED_DIR;
-const nodeRedMain = nodeRedDir
-    ? require.resolve('node-red', { paths: [path.resolve(nodeRedDir)] })
-    : require.resolve('node-red');
+const nodeRedMain = nodeRedInstall().main;
 helper.init(nodeRedMain);
 
 const dist = path.resolve(__dirname, '..', '..', 'dist', 'nodes');

@@ -7,22 +7,17 @@
 //   const nr = await startNodeRed({ flows: [...] });   // nr.url, nr.userDir, nr.logs()
 //   await nr.stop();                                    // stops Node-RED, removes the userDir
 //
-// Honours TB_NODE_RED_DIR (another Node-RED install, e.g. 5.x) like test/support/node-red.js.
+// Runs the Node-RED under test (node-red-install.js), like test/support/node-red.js.
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const http = require('http');
 const { spawn } = require('child_process');
 const { getJson } = require('./http');
+const { nodeRedInstall, repoRoot } = require('./node-red-install');
 
-const repoRoot = path.resolve(__dirname, '..', '..');
 const packageName = require(path.join(repoRoot, 'package.json')).name;
 const CONFIG_ENV = 'TB_NR_SERVER_CONFIG';
-
-function nodeRedMain() {
-    const dir = process.env.TB_NODE_RED_DIR;
-    return dir ? require.resolve('node-red', { paths: [path.resolve(dir)] }) : require.resolve('node-red');
-}
 
 /** Starts Node-RED with a fresh userDir; resolves once the admin API answers. */
 async function startNodeRed({ flows = [], credentialSecret = 'browser-test-secret' } = {}) {
@@ -81,7 +76,7 @@ async function startNodeRed({ flows = [], credentialSecret = 'browser-test-secre
 /** Child side: Node-RED's own embedding API on a server listening on a free loopback port. */
 async function runChild() {
     const { userDir, credentialSecret } = JSON.parse(process.env[CONFIG_ENV]);
-    const RED = require(nodeRedMain());
+    const RED = require(nodeRedInstall().main);
     const server = http.createServer();
     RED.init(server, {
         userDir,

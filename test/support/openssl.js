@@ -1,9 +1,10 @@
 'use strict';
 // The real openssl CLI as an independent judge of key material, plus temp-dir helpers.
 const { execFile, execFileSync } = require('child_process');
+const crypto = require('crypto');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const { tempDir, removeDir } = require('./temp');
 
 /** Runs openssl; resolves { stdout, stderr }, rejects with stderr in the message. `input` is fed to stdin. */
 function openssl(args, { input, cwd, encoding = 'utf8' } = {}) {
@@ -20,12 +21,23 @@ function openssl(args, { input, cwd, encoding = 'utf8' } = {}) {
     });
 }
 
-async function tempDir(prefix = 'tb-x509-test-') {
-    return fs.promises.mkdtemp(path.join(os.tmpdir(), prefix));
+/** Runs openssl synchronously and returns its stdout (a Buffer); throws with stderr in the message. */
+function opensslSync(args, { cwd, input } = {}) {
+    try {
+        return execFileSync('openssl', args, { cwd, input, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024 });
+    } catch (err) {
+        err.message = `openssl ${args.join(' ')} failed: ${err.stderr ? err.stderr.toString() : err.message}`;
+        throw err;
+    }
 }
 
-async function removeDir(dir) {
-    if (dir) await fs.promises.rm(dir, { recursive: true, force: true });
+/**
+ * ThingsBoard's credentialsId of the certificate in `certFile`, computed without the code under
+ * test: SHA3-256 hex of base64 of the DER openssl writes (reference §2.4).
+ */
+function opensslCredentialsId(certFile) {
+    const der = opensslSync(['x509', '-in', certFile, '-outform', 'DER']);
+    return crypto.createHash('sha3-256').update(der.toString('base64')).digest('hex');
 }
 
 /** Writes `files` ({ name: text }) into `dir`, returns their paths by name. */
@@ -96,4 +108,6 @@ async function supportsLegacyPkcs12(dir) {
     }
 }
 
-module.exports = { openssl, tempDir, removeDir, writeFiles, makeIdentity, selfSignedEc, convertKey, makePkcs12, supportsLegacyPkcs12 };
+module.exports = {
+    openssl, opensslSync, opensslCredentialsId, tempDir, removeDir, writeFiles, makeIdentity, selfSignedEc, convertKey, makePkcs12, supportsLegacyPkcs12,
+};

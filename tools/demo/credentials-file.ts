@@ -13,14 +13,14 @@ function keyFor(secret: string): Buffer {
     return crypto.createHash('sha256').update(secret).digest();
 }
 
-export function encryptCredentials(secret: string, credentials: NodeCredentials): { $: string } {
+function encryptCredentials(secret: string, credentials: NodeCredentials): { $: string } {
     const iv = crypto.randomBytes(16);
     const cipher = crypto.createCipheriv(ALGORITHM, keyFor(secret), iv);
     const body = cipher.update(JSON.stringify(credentials), 'utf8', 'base64') + cipher.final('base64');
     return { $: iv.toString('hex') + body };
 }
 
-export function decryptCredentials(secret: string, stored: { $: string }): NodeCredentials {
+function decryptCredentials(secret: string, stored: { $: string }): NodeCredentials {
     const iv = Buffer.from(stored.$.substring(0, 32), 'hex');
     const decipher = crypto.createDecipheriv(ALGORITHM, keyFor(secret), iv);
     const text = decipher.update(stored.$.substring(32), 'base64', 'utf8') + decipher.final('utf8');

@@ -33,9 +33,12 @@ export function userMessage(RED: NodeAPI, err: unknown): string {
     return String(err);
 }
 
-/** An Error carrying the user's language, for done(err) / node.error(err, msg). */
+/**
+ * An Error carrying the user's language, for done(err) / node.error(err, msg); a CodedError's
+ * code and params stay on it, so a flow (or a test) can tell refusals apart without parsing text.
+ */
 export function toUserError(RED: NodeAPI, err: unknown): Error {
     const localized = new Error(userMessage(RED, err));
-    if (err instanceof CodedError) Object.assign(localized, { code: err.code });
+    if (err instanceof CodedError) Object.assign(localized, { code: err.code, params: err.params });
     return localized;
 }

@@ -27,7 +27,7 @@ function reasonOf(err: unknown): string {
 }
 
 /** The DER bytes of each certificate block, in order. */
-export function certificateDers(pemText: string, source = DEFAULT_SOURCE): Buffer[] {
+function certificateDers(pemText: string, source = DEFAULT_SOURCE): Buffer[] {
     const text = String(pemText ?? '');
     const bodies = [...text.matchAll(CERT_BLOCK)].map((match) => match[1]);
     if (bodies.length === 0) {
@@ -49,24 +49,10 @@ export function parseCertificates(pemText: string, source = DEFAULT_SOURCE): X50
     });
 }
 
-function firstCertificate(pemText: string, source?: string): X509Certificate {
-    return parseCertificates(pemText, source)[0];
-}
-
-/** base64(DER(leaf)), standard alphabet with padding, no line breaks: exactly what ThingsBoard hashes. */
-export function leafDerBase64(pemText: string, source?: string): string {
-    return firstCertificate(pemText, source).raw.toString('base64');
-}
-
 /** PEM of one certificate: 64-character lines, LF, trailing newline. */
 export function certificateToPem(cert: X509Certificate): string {
     const lines = cert.raw.toString('base64').match(/.{1,64}/g) ?? [];
     return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
-}
-
-/** The leaf alone as canonical PEM (what to register with ThingsBoard). */
-export function canonicalLeafPem(pemText: string, source?: string): string {
-    return certificateToPem(firstCertificate(pemText, source));
 }
 
 /** Every certificate of `pemText` re-encoded as canonical PEM, leaf first (for TLS). */
@@ -75,15 +61,11 @@ export function canonicalChainPem(pemText: string, source?: string): string {
 }
 
 /** ThingsBoard's hash: lower-case hex SHA3-256 of a string (reference §2.4). */
-export function sha3Hex(text: string): string {
+function sha3Hex(text: string): string {
     return createHash('sha3-256').update(text, 'utf8').digest('hex');
 }
 
-/** ThingsBoard's credentialsId of a certificate: sha3-256 hex of base64(DER(leaf)). */
-export function thingsboardCredentialsId(pemText: string, source?: string): string {
-    return sha3Hex(leafDerBase64(pemText, source));
-}
-
+/** ThingsBoard's credentialsId: sha3-256 hex of base64(DER), standard alphabet with padding, no line breaks. */
 function credentialsIdOf(cert: X509Certificate): string {
     return sha3Hex(cert.raw.toString('base64'));
 }
@@ -102,13 +84,15 @@ export interface CertificateDescription {
 }
 
 const OID_COMMON_NAME = '2.5.4.3';
+/** ASN.1 UniversalString (UCS-4 BE), a tag node-forge's Type enum does not name. */
+const UNIVERSAL_STRING = 28 as forge.asn1.Type;
 
 function decodeAsn1String(value: forge.asn1.Asn1): string {
     const raw = Buffer.from(value.value as string, 'binary');
-    switch (value.type as number) {
+    switch (value.type) {
         case forge.asn1.Type.BMPSTRING:
             return raw.swap16().toString('utf16le');
-        case 28: // UniversalString (UCS-4 BE)
+        case UNIVERSAL_STRING:
             return Array.from({ length: raw.length / 4 }, (_, i) => String.fromCodePoint(raw.readUInt32BE(i * 4))).join('');
         case forge.asn1.Type.UTF8:
             return raw.toString('utf8');
@@ -121,7 +105,7 @@ function decodeAsn1String(value: forge.asn1.Asn1): string {
  * The subject CN, read from the DER itself: Node's `subject` string escapes and quotes
  * special characters, but a device name must round-trip exactly.
  */
-export function commonNameOf(cert: X509Certificate): string {
+function commonNameOf(cert: X509Certificate): string {
     try {
         const root = forge.asn1.fromDer(forge.util.createBuffer(cert.raw.toString('binary')));
         const tbs = (root.value as forge.asn1.Asn1[])[0];

@@ -19,7 +19,6 @@ export type Curve = 'P-256' | 'P-384';
 export type RsaBits = 2048 | 3072 | 4096;
 
 export const KEY_TYPES: readonly KeyType[] = ['ec', 'rsa'];
-export const CURVES: readonly Curve[] = ['P-256', 'P-384'];
 export const RSA_BITS: readonly RsaBits[] = [2048, 3072, 4096];
 export const MAX_DAYS = 36500;
 /** X.509 upper bound for a common name (RFC 5280 ub-common-name) */
@@ -54,7 +53,7 @@ export interface GeneratedKeyAndCertificate extends CertificateDescription {
 }
 
 function blank(value: unknown): boolean {
-    return value === undefined || value === null || String(value).trim() === '';
+    return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }
 
 /** Checks and types the options; defaults as design.md: ec, P-256, 4096 bits, 365 days. */
@@ -78,8 +77,13 @@ export function normaliseGenerateOptions(raw: RawGenerateOptions): GenerateOptio
 }
 
 /** A usable common name, trimmed; empty or over-long is an error, never a made-up name. */
-export function normaliseCommonName(value: unknown): string {
-    const commonName = value === undefined || value === null ? '' : String(value).trim();
+function normaliseCommonName(value: unknown): string {
+    if (value === undefined || value === null) throw fail('COMMON_NAME_EMPTY');
+    // An object would become the name "[object Object]": a device name is text (or a number).
+    if (typeof value !== 'string' && typeof value !== 'number') {
+        throw fail('COMMON_NAME_NOT_TEXT', { actual: Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}` });
+    }
+    const commonName = String(value).trim();
     if (!commonName) throw fail('COMMON_NAME_EMPTY');
     if ([...commonName].length > MAX_COMMON_NAME_LENGTH) {
         throw fail('COMMON_NAME_TOO_LONG', { commonName: commonName.slice(0, 80), length: [...commonName].length });
@@ -219,7 +223,7 @@ export async function generateIdentity(raw: RawGenerateOptions): Promise<Generat
         keyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     } catch (err) {
         const reason = err instanceof Error ? err.message : String(err);
-        throw fail('GENERATION_FAILED', { keyType: options.keyType.toUpperCase(), commonName: options.commonName, reason });
+        throw fail('GENERATE_FAILED', { keyType: options.keyType.toUpperCase(), commonName: options.commonName, reason });
     }
     return { keyPem, certPem, ...describeCertificate(new X509Certificate(certPem)) };
 }

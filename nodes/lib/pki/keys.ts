@@ -25,7 +25,7 @@ interface KeyBlock {
  * The first private-key block of `text`, re-assembled with trimmed lines so CRLF,
  * indentation and text around it (`Bag Attributes`, an `EC PARAMETERS` block) do not matter.
  */
-export function extractKeyBlock(text: string): KeyBlock | undefined {
+function extractKeyBlock(text: string): KeyBlock | undefined {
     const match = KEY_BLOCK.exec(String(text ?? ''));
     if (!match) return undefined;
     const [, label, inner] = match;
@@ -42,11 +42,6 @@ export function extractKeyBlock(text: string): KeyBlock | undefined {
 function reasonOf(err: unknown): string {
     const message = err instanceof Error ? err.message : String(err);
     return message.replace(/\s+/g, ' ').trim() || 'unknown error';
-}
-
-/** True when `text` holds an encrypted private key block. */
-export function isEncryptedKey(text: string): boolean {
-    return extractKeyBlock(text)?.encrypted ?? false;
 }
 
 /**

@@ -47,6 +47,8 @@ export const ERRORS = {
         'The key store __path__ of config "__config__" holds __present__ but not __missing__. Remove the leftover file or generate a new identity.',
     COMMON_NAME_EMPTY:
         'The common name is empty: set the node\'s Common name (by default msg.deviceName) to the device name.',
+    COMMON_NAME_NOT_TEXT:
+        'The common name is __actual__, not text: set the node\'s Common name (by default msg.deviceName) to the device name.',
     COMMON_NAME_TOO_LONG:
         'The common name "__commonName__" is __length__ characters long; X.509 allows at most 64.',
     DAYS_INVALID:
@@ -59,16 +61,16 @@ export const ERRORS = {
         'EC curve "__curve__" is not supported: use P-256 or P-384.',
     GENERATE_CONFIG_MISSING:
         'The tb-x509-config chosen in this x509-generate node is not deployed (or was deleted). Choose a config and deploy, or clear the field to generate without storing.',
-    GENERATION_FAILED:
+    GENERATE_FAILED:
         'Generating the __keyType__ key and certificate for "__commonName__" failed (__reason__).',
 } as const satisfies MessageTable;
 
 /** Status texts of this area, by key (catalog key `status.<key>`). */
 export const STATUS = {
-    generating: 'generating __commonName__',
-    generated: 'generated __commonName__',
-    reused: 'reused __commonName__',
-    generateFailed: 'failed: __reason__',
+    'generate-busy': 'generating __commonName__',
+    'generate-done': 'generated __commonName__',
+    'generate-reused': 'reused __commonName__',
+    'generate-failed': 'failed: __reason__',
 } as const satisfies MessageTable;
 
 export const fail = errorFactory(ERRORS);

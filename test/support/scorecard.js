@@ -1,23 +1,28 @@
 'use strict';
 // The Flow Library scorecard's static rules, re-implemented offline (node-red-dev validate
-// needs catalogue.nodered.org and the npm registry). Shared by the scorecard and tarball tests.
+// needs catalogue.nodered.org and the npm registry). Shared by the scorecard, tarball and editor HTML tests.
 const fs = require('fs');
 const path = require('path');
 const acorn = require('acorn');
 const walk = require('acorn-walk');
 
+const propertyName = (prop) => prop.key && (prop.key.name || prop.key.value);
+
 /**
- * What node-red-dev (src/libs/checknodes.js getNodeDefinitions) sees in one editor .html:
+ * What node-red-dev (src/libs/checknodes.js getNodeDefinitions) sees in one editor .html text:
  * only `<script type="text/javascript">` blocks, only `X.registerType('<literal>', {<object>})`,
- * and category/color/icon/inputs/outputs only when they are literals.
+ * and category/color/icon/inputs/outputs only when they are literals. `blocks` are the script
+ * texts; `credentialTypes` (not a scorecard rule) is each credential's declared type, to
+ * compare with the runtime's.
  */
-function nodeDefinitions(htmlFile) {
-    const content = fs.readFileSync(htmlFile, 'utf8');
+function definitionsInHtml(content) {
     const scriptBlock = /<script.+?type=['"]text\/javascript['"].*?>([\S\s]*?)<\/script>/gi;
     const defs = {};
     const errors = [];
+    const blocks = [];
     let match;
     while ((match = scriptBlock.exec(content)) !== null) {
+        blocks.push(match[1]);
         const ast = acorn.parse(match[1], { ecmaVersion: 'latest' });
         walk.simple(ast, {
             CallExpression(call) {
@@ -29,20 +34,34 @@ function nodeDefinitions(htmlFile) {
                 }
                 const def = {};
                 for (const prop of defArg.properties) {
-                    const key = prop.key && (prop.key.name || prop.key.value);
+                    const key = propertyName(prop);
                     if (['category', 'color', 'icon', 'inputs', 'outputs'].includes(key)) {
                         if (prop.value.type === 'Literal') def[key] = prop.value.value;
                         else errors.push(`${typeArg.value}: ${key} is not a literal`);
                     } else if (key === 'defaults' || key === 'credentials') {
-                        if (prop.value.type !== 'ObjectExpression') errors.push(`${typeArg.value}: ${key} is not inline`);
-                        else def[key] = prop.value.properties.map((p) => p.key.name || p.key.value);
+                        if (prop.value.type !== 'ObjectExpression') {
+                            errors.push(`${typeArg.value}: ${key} is not inline`);
+                            continue;
+                        }
+                        def[key] = prop.value.properties.map(propertyName);
+                        if (key === 'credentials') {
+                            def.credentialTypes = Object.fromEntries(prop.value.properties.map((p) => {
+                                const type = p.value.type === 'ObjectExpression' && p.value.properties.find((q) => propertyName(q) === 'type');
+                                return [propertyName(p), type ? type.value.value : undefined];
+                            }));
+                        }
                     }
                 }
                 defs[typeArg.value] = def;
             },
         });
     }
-    return { defs, errors };
+    return { defs, errors, blocks };
+}
+
+/** definitionsInHtml of one editor .html file. */
+function nodeDefinitions(htmlFile) {
+    return definitionsInHtml(fs.readFileSync(htmlFile, 'utf8'));
 }
 
 /** Every registerType found through package.json's node-red.nodes map, as the scorecard walks it. */
@@ -68,4 +87,4 @@ function exampleFiles(packageDir) {
         .filter((f) => fs.statSync(f).isFile());
 }
 
-module.exports = { nodeDefinitions, packageNodeDefinitions, exampleFiles };
+module.exports = { definitionsInHtml, nodeDefinitions, packageNodeDefinitions, exampleFiles };

@@ -1,0 +1,50 @@
+// ESLint over the shipped code (nodes/, tools/) and the build scripts. `npm test` runs it
+// before mocha. TypeScript gets typescript-eslint's recommended rules plus the type-checked ones
+// that catch real mistakes here: floating or misused promises, awaiting non-promises, unsafe `any`
+// flowing into typed code, template literals and `+` on non-strings (an "[object Object]" in a
+// user's message).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeGlobals = {
+    require: 'readonly',
+    module: 'writable',
+    process: 'readonly',
+    console: 'readonly',
+    __dirname: 'readonly',
+    __filename: 'readonly',
+    Buffer: 'readonly',
+    setTimeout: 'readonly',
+    clearTimeout: 'readonly',
+};
+
+export default tseslint.config(
+    { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'test/**', 'bench/**', 'examples/**'] },
+    {
+        files: ['nodes/**/*.ts', 'tools/**/*.ts'],
+        extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],
+        languageOptions: {
+            parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+        },
+        linterOptions: { reportUnusedDisableDirectives: 'error' },
+        rules: {
+            // `_`-prefixed parameters and caught errors are kept on purpose (callback signatures).
+            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }],
+            // Node-RED calls node constructors and event handlers with `this` bound; a handler may be
+            // async while Node-RED ignores its result — reported where the result is actually lost.
+            '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+            // `const node = this` in a node constructor is Node-RED's idiom; other aliases are not.
+            '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node'] }],
+            '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+            '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+            eqeqeq: ['error', 'always', { null: 'ignore' }],
+            'no-console': 'off',
+        },
+    },
+    {
+        files: ['scripts/**/*.js'],
+        extends: [js.configs.recommended],
+        languageOptions: { sourceType: 'commonjs', globals: nodeGlobals },
+        linterOptions: { reportUnusedDisableDirectives: 'error' },
+    },
+);
