@@ -274,6 +274,13 @@ describe('tbsim transport rate limits', function () {
             assert.deepStrictEqual(cmds(session), ['connack', 'puback']);
         });
 
+        it('refuses an unknown certificate on MQTT 5 with CONNACK 0x87 and a bare close (no DISCONNECT before 3.7)', async function () {
+            const { makeCert } = require('./support');
+            const session = await connectedRaw(sim, { protocolVersion: 5, cert: await makeCert(dir, 'old-unknown') });
+            await session.closedPromise;
+            assert.deepStrictEqual(session.packets.map((p) => [p.cmd, p.reasonCode]), [['connack', 0x87]]);
+        });
+
         it('limits each sub-device of a gateway by the device limits (no gateway limits before 3.7)', async function () {
             const { cert } = await x509Device(sim, dir, 'old-gw', { gateway: true });
             const session = await connectedRaw(sim, { protocolVersion: 4, cert });
