@@ -7,6 +7,20 @@ const { spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const { startTbsim, tempDir, run, registerCertificate, connectMqtt, end } = require('./support');
+const { ClientHandshakeWatch } = require(path.resolve(__dirname, '..', '..', 'dist', 'tools', 'tbsim', 'chain-order-relay.js'));
+
+const u24 = (n) => Buffer.from([(n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff]);
+/** TLS 1.2 records carrying a ClientHello stand-in, the Certificate message with `ders` (split over records of at most `fragment` bytes), a ChangeCipherSpec and "encrypted" bytes. */
+function clientFlight(ders, fragment) {
+    const list = Buffer.concat(ders.map((d) => Buffer.concat([u24(d.length), d])));
+    const certificate = Buffer.concat([Buffer.from([11]), u24(list.length + 3), u24(list.length), list]);
+    const hello = Buffer.concat([Buffer.from([1]), u24(4), Buffer.from([3, 3, 0, 0])]);
+    const record = (type, body) => Buffer.concat([Buffer.from([type, 3, 3, body.length >> 8, body.length & 0xff]), body]);
+    const handshake = Buffer.concat([hello, certificate]);
+    const records = [];
+    for (let at = 0; at < handshake.length; at += fragment) records.push(record(22, handshake.subarray(at, at + fragment)));
+    return Buffer.concat([...records, record(20, Buffer.from([1])), record(22, Buffer.from('not parsed: encrypted'))]);
+}
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 const CA_EXT = ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign'];
@@ -71,6 +85,27 @@ describe('tbsim client certificate chain order (transport)', function () {
             assert.match(error.message, /certificate unknown/);
         });
     }
+
+    it('reads the Certificate message however the client splits it into records and TCP chunks', function () {
+        const der = (name) => new (require('crypto').X509Certificate)(pem[name]).raw;
+        for (const fragment of [7, 300, 16384]) {
+            const good = clientFlight([der('leaf'), der('inter'), der('root')], fragment);
+            const watch = new ClientHandshakeWatch();
+            const forwarded = [];
+            for (let at = 0; at < good.length; at += 5) {
+                const out = watch.feed(good.subarray(at, at + 5));
+                assert.notStrictEqual(out, 'reject');
+                forwarded.push(out);
+            }
+            assert.deepStrictEqual(Buffer.concat(forwarded), good); // passed on unchanged
+
+            const bad = clientFlight([der('leaf'), der('root'), der('inter')], fragment);
+            const badWatch = new ClientHandshakeWatch();
+            const verdicts = [];
+            for (let at = 0; at < bad.length; at += 5) verdicts.push(badWatch.feed(bad.subarray(at, at + 5)));
+            assert.ok(verdicts.includes('reject'), `shuffled chain rejected with ${fragment}-byte records`);
+        }
+    });
 
     it('fails the handshake of openssl s_client sending a shuffled chain, not of one sending it in order', async function () {
         fs.writeFileSync(file('shuffled.pem'), pem.root + pem.inter);

@@ -43,7 +43,7 @@ export function sentChainLinks(ders: Buffer[]): boolean {
 }
 
 /** Watches the client's bytes up to its ChangeCipherSpec; everything after passes untouched. */
-class ClientHandshakeWatch {
+export class ClientHandshakeWatch {
     private records = Buffer.alloc(0);
     private handshake = Buffer.alloc(0);
     done = false;
