@@ -6,6 +6,7 @@ const os = require('os');
 const path = require('path');
 const mqtt = require('mqtt');
 const { startTbsim } = require('../../dist/tools/tbsim/index.js');
+const { Release } = require('../../dist/tools/tbsim/release.js');
 const { selfSignedEc } = require('../support/openssl');
 
 function run(cmd, args, opts = {}) {
@@ -52,6 +53,12 @@ async function login(sim) {
 const bearer = (token) => `X-Authorization: Bearer ${token}`;
 const apiKey = (sim) => `X-Authorization: ApiKey ${sim.apiKey}`;
 
+/** The tenant's header on any release: its API key from 4.3 on, a login's Bearer token before. */
+async function tenantAuth(sim) {
+    if (new Release(sim.tbVersion).has('apiKeys')) return apiKey(sim);
+    return bearer((await login(sim)).token);
+}
+
 /** EC P-256 self-signed certificate and key made by openssl, as a device would bring. */
 async function makeCert(dir, cn, extra = []) {
     const keyFile = path.join(dir, `${cn}-key.pem`);
@@ -74,7 +81,7 @@ async function opensslCredentialsId(certFile) {
 
 async function registerCertificate(sim, name, certPem) {
     return curl(sim, 'POST', '/api/device-with-credentials', {
-        auth: apiKey(sim),
+        auth: await tenantAuth(sim),
         body: { device: { name, type: 'default' }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: certPem } },
     });
 }
@@ -144,6 +151,7 @@ module.exports = {
     login,
     bearer,
     apiKey,
+    tenantAuth,
     makeCert,
     opensslCredentialsId,
     registerCertificate,
@@ -223,7 +231,7 @@ module.exports.connectedRaw = connectedRaw;
 async function x509Device(sim, dir, name, additionalInfo) {
     const cert = await makeCert(dir, name);
     const res = await curl(sim, 'POST', '/api/device-with-credentials', {
-        auth: apiKey(sim),
+        auth: await tenantAuth(sim),
         body: { device: { name, additionalInfo }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: cert.certPem } },
     });
     if (res.status !== 200) throw new Error(`registering ${name} failed: ${res.text}`);
