@@ -201,7 +201,7 @@ describe('tbsim REST', function () {
                     body: { ...update, id: current.id, deviceId: { entityType: 'DEVICE', id: '5b2f7f2e-0000-4000-8000-000000000000' } },
                 }),
                 404,
-                "Requested item wasn't found!",
+                'Device with id [5b2f7f2e-0000-4000-8000-000000000000] is not found',
                 32,
             );
             const ok = await curl(sim, 'POST', '/api/device/credentials', { auth: bearer(token), body: { ...update, id: current.id } });
@@ -237,7 +237,13 @@ describe('tbsim REST', function () {
             const del = await curl(sim, 'DELETE', `/api/device/${device.id.id}`, { auth: bearer(token) });
             assert.strictEqual(del.status, 200);
             assert.strictEqual(del.text, '');
-            assertError(await curl(sim, 'GET', `/api/device/${device.id.id}`, { auth: bearer(token) }), 404, "Requested item wasn't found!", 32);
+            // checkDeviceId → checkEntityId: the entity's own not-found text
+            assertError(await curl(sim, 'GET', `/api/device/${device.id.id}`, { auth: bearer(token) }), 404, `Device with id [${device.id.id}] is not found`, 32);
+            assertError(await curl(sim, 'GET', `/api/device/${device.id.id}/credentials`, { auth: bearer(token) }), 404, `Device with id [${device.id.id}] is not found`, 32);
+            // TelemetryController's AccessValidator answers with a plain-text body
+            const telemetry = await curl(sim, 'GET', `/api/plugins/telemetry/DEVICE/${device.id.id}/values/timeseries`, { auth: bearer(token) });
+            assert.strictEqual(telemetry.status, 404);
+            assert.strictEqual(telemetry.text, "Device with requested id wasn't found!");
             assertError(await curl(sim, 'GET', '/api/device/not-a-uuid', { auth: bearer(token) }), 400, 'Invalid UUID string: not-a-uuid', 31);
         });
 
@@ -249,6 +255,19 @@ describe('tbsim REST', function () {
                 }),
                 400,
                 'Device is referencing non existing device profile!',
+                31,
+            );
+            const unknown = '5b2f7f2e-0000-4000-8000-000000000002';
+            for (const [method, path] of [['GET', `/api/deviceProfile/${unknown}`], ['GET', `/api/deviceProfileInfo/${unknown}`], ['DELETE', `/api/deviceProfile/${unknown}`]]) {
+                assertError(await curl(sim, method, path, { auth: bearer(token) }), 404, `Device profile with id [${unknown}] is not found`, 32);
+            }
+        });
+
+        it('checks the device of a credentials update first: no deviceId is an invalid entity id', async function () {
+            assertError(
+                await curl(sim, 'POST', '/api/device/credentials', { auth: bearer(token), body: { credentialsType: 'ACCESS_TOKEN', credentialsId: 'x' } }),
+                400,
+                'Invalid entity id',
                 31,
             );
         });

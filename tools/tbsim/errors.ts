@@ -34,6 +34,12 @@ export function badRequest(message: string): TbError {
     return new TbError(400, message, ErrorCode.BAD_REQUEST_PARAMS);
 }
 
+/** BaseController.checkEntityId: "<Entity type> with id [<uuid>] is not found". */
+export function entityNotFound(entityType: 'Device' | 'Device profile' | 'Tenant', id: string): TbError {
+    return new TbError(404, `${entityType} with id [${id}] is not found`, ErrorCode.ITEM_NOT_FOUND);
+}
+
+/** BaseController.checkNotNull without a message. */
 export function notFound(): TbError {
     return new TbError(404, "Requested item wasn't found!", ErrorCode.ITEM_NOT_FOUND);
 }

@@ -1,5 +1,5 @@
 import type { AuthService, AuthUser } from './auth';
-import { notFound, permissionDenied } from './errors';
+import { entityNotFound, permissionDenied } from './errors';
 import type { Release } from './release';
 import { uuidParam } from './rest-params';
 import type { RestJson } from './rest-json';
@@ -23,8 +23,9 @@ export const TENANT_OR_CUSTOMER = ['TENANT_ADMIN', 'CUSTOMER_USER'];
  * tbsim assigns no device to a customer, so a customer user gets 403 errorCode 20.
  */
 export function deviceOr404(ctx: RestContext, id: string, user: AuthUser | null): DeviceRecord {
-    const device = ctx.store.getDevice(uuidParam(id));
-    if (!device) throw notFound();
+    const uuid = uuidParam(id);
+    const device = ctx.store.getDevice(uuid);
+    if (!device) throw entityNotFound('Device', uuid);
     if (user && user.authority !== 'TENANT_ADMIN') throw permissionDenied();
     return device;
 }

@@ -66,8 +66,9 @@ export function deviceRoutes(ctx: RestContext): Route[] {
             pattern: /^\/api\/device$/,
             authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                checkCreate(req.user);
                 const input = deviceInput(req.body);
+                if (input.id) deviceOr404(ctx, input.id, req.user); // checkDeviceId(id, WRITE)
+                else checkCreate(req.user);
                 const accessToken = req.query.get('accessToken') ?? undefined;
                 return json.device(store.saveDevice(input, { accessToken, nameConflict: nameConflict(req.query) }));
             },

@@ -90,7 +90,8 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
         }
         // @PreAuthorize runs when the controller method is invoked, after the body was read.
         if (user && !(route.authorities ?? ['TENANT_ADMIN']).includes(user.authority)) throw permissionDenied();
-        return { status: 200, body: route.handler({ method, path, query, body, params, user }) };
+        const result = route.handler({ method, path, query, body, params, user });
+        return { status: result instanceof RawResponse ? result.status : 200, body: result };
     };
 
     return (req, res) => {
