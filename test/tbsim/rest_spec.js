@@ -54,10 +54,12 @@ describe('tbsim REST', function () {
             assertError(await curl(sim, 'GET', '/api/auth/login'), 401, 'Authentication method not supported', 10);
         });
 
-        it('rejects a missing header with "Authentication failed" and a forged token as bad credentials', async function () {
+        it('rejects a missing header with "Authentication failed", a malformed token as bad credentials and a foreign signature as expired', async function () {
             assertError(await curl(sim, 'GET', '/api/auth/user'), 401, 'Authentication failed', 10);
+            assertError(await curl(sim, 'GET', '/api/auth/user', { auth: bearer('not-a-jwt') }), 401, 'Invalid username or password', 10);
+            // jjwt's SignatureException ends as JwtExpiredTokenException, the answer of a server whose key changed
             const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-            assertError(await curl(sim, 'GET', '/api/auth/user', { auth: bearer(forged) }), 401, 'Invalid username or password', 10);
+            assertError(await curl(sim, 'GET', '/api/auth/user', { auth: bearer(forged) }), 401, 'Token has expired', 11);
         });
 
         it('accepts X-Authorization Bearer, Authorization Bearer and X-Authorization ApiKey', async function () {

@@ -22,13 +22,17 @@ export class JwtSigner {
         return `${head}.${payload}.${this.signature(`${head}.${payload}`)}`;
     }
 
-    /** 'invalid' for anything not signed by us (BadCredentials in ThingsBoard), 'expired' past exp. */
+    /**
+     * 'invalid' for what is no JWT (MalformedJwtException → BadCredentials), 'expired' past exp or with a
+     * signature that is not ours: JwtTokenFactory.parseTokenClaims maps SignatureException and
+     * ExpiredJwtException alike to JwtExpiredTokenException.
+     */
     verify(token: string): { claims: JwtClaims } | 'invalid' | 'expired' {
         const parts = token.split('.');
         if (parts.length !== 3) return 'invalid';
         const expected = Buffer.from(this.signature(`${parts[0]}.${parts[1]}`));
         const given = Buffer.from(parts[2]);
-        if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
+        if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'expired';
         let claims: JwtClaims;
         try {
             claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as JwtClaims;
