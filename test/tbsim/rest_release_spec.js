@@ -304,3 +304,32 @@ describe('tbsim per ThingsBoard release', function () {
         });
     }
 });
+
+describe('tbsim release options', function () {
+    it('refuses a maxDevices that is no whole number ≥ 0, at start and at runtime', async function () {
+        for (const bad of [-1, 1.5, '3']) {
+            await assert.rejects(startTbsim({ maxDevices: bad }), /tbsim maxDevices must be a whole number ≥ 0 \(0 = unlimited\)/);
+        }
+        const sim = await startTbsim({ maxDevices: 0 });
+        try {
+            assert.throws(() => sim.setMaxDevices(-2), /tbsim maxDevices must be a whole number ≥ 0/);
+        } finally {
+            await sim.stop();
+        }
+    });
+
+    it('refuses users entries that are no account, naming the entry but never its password', async function () {
+        const cases = [
+            [{ username: '', password: 'x' }, /username must be a non-empty string/],
+            [{ username: 'a@b.c', password: '' }, /"a@b\.c": password must be a non-empty string/],
+            [{ username: 'a@b.c', password: 'secret-pw', authority: 'SYS_ADMIN' }, /"a@b\.c": authority must be TENANT_ADMIN or CUSTOMER_USER, not SYS_ADMIN/],
+            [{ username: 'a@b.c', password: 'secret-pw', mfa: 'yes' }, /"a@b\.c": mfa must be true or false/],
+        ];
+        for (const [user, phrase] of cases) {
+            const err = await startTbsim({ users: [user] }).then(() => assert.fail('started'), (e) => e);
+            assert.match(err.message, phrase);
+            assert.doesNotMatch(err.message, /secret-pw/);
+        }
+        await assert.rejects(startTbsim({ users: [{ username: 'Tenant@thingsboard.org', password: 'x' }] }), /"Tenant@thingsboard\.org" is given twice/);
+    });
+});

@@ -55,6 +55,28 @@ function derivedUuid(seed: string, name: string): string {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** Throws a clear error for a `users` option with an entry that is no account or names a user twice. */
+export function checkUserAccounts(users: UserAccountOption[], adminEmail: string): void {
+    if (!Array.isArray(users)) throw new Error('tbsim users must be an array of { username, password, authority?, mfa? }');
+    const seen = new Set([adminEmail.toLowerCase()]);
+    for (const u of users) {
+        checkAccountOption(u);
+        if (seen.has(u.username.toLowerCase())) throw new Error(`tbsim users: "${u.username}" is given twice`);
+        seen.add(u.username.toLowerCase());
+    }
+}
+
+function checkAccountOption(u: UserAccountOption): void {
+    const what = `tbsim users: ${JSON.stringify((u as { username?: unknown } | null)?.username ?? null)}`;
+    if (typeof u !== 'object' || u === null) throw new Error('tbsim users: each entry must be { username, password, authority?, mfa? }');
+    if (typeof u.username !== 'string' || u.username.trim() === '') throw new Error('tbsim users: username must be a non-empty string');
+    if (typeof u.password !== 'string' || u.password === '') throw new Error(`${what}: password must be a non-empty string`);
+    if (u.authority !== undefined && u.authority !== 'TENANT_ADMIN' && u.authority !== 'CUSTOMER_USER') {
+        throw new Error(`${what}: authority must be TENANT_ADMIN or CUSTOMER_USER, not ${String(u.authority)}`);
+    }
+    if (u.mfa !== undefined && typeof u.mfa !== 'boolean') throw new Error(`${what}: mfa must be true or false`);
+}
+
 export class AuthService {
     private readonly signer: JwtSigner;
     private readonly accounts: Account[];
@@ -77,10 +99,8 @@ export class AuthService {
         this.tenantId = admin.tenantId;
         this.admin = { email: admin.email, password: admin.password, userId: admin.userId, customerId: NULL_UUID, authority: 'TENANT_ADMIN', mfa: false };
         this.accounts = [this.admin];
+        checkUserAccounts(users, admin.email);
         for (const u of users) {
-            if (this.accounts.some((a) => a.email.toLowerCase() === u.username.toLowerCase())) {
-                throw new Error(`tbsim users: "${u.username}" is given twice`);
-            }
             const authority = u.authority ?? 'TENANT_ADMIN';
             this.accounts.push({
                 email: u.username,

@@ -5,12 +5,12 @@ import * as https from 'https';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { AuthService, type UserAccountOption } from './auth';
+import { AuthService, checkUserAccounts, type UserAccountOption } from './auth';
 import { MqttServer, type SessionInfo } from './mqtt';
 import { loadOrCreatePki } from './pki';
 import { Release } from './release';
 import { createRestHandler } from './rest';
-import { SUBSCRIPTION_VIOLATION_MESSAGE } from './store-limits';
+import { SUBSCRIPTION_VIOLATION_MESSAGE, TenantLimits } from './store-limits';
 import { TenantStore, type ProvisionType, type SimDevice, type TelemetryEntry } from './store';
 
 // tbsim: a local ThingsBoard-compatible server (REST subset + MQTT over mutual TLS) for tests, demos and development.
@@ -111,6 +111,9 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     const host = opts.host ?? '127.0.0.1';
     const log = opts.log ?? ((): void => undefined);
     const tenant = opts.tenant ?? { username: 'tenant@thingsboard.org', password: 'tenant' };
+    // bad options fail before anything is created
+    checkUserAccounts(opts.users ?? [], tenant.username);
+    new TenantLimits(release).setMaxDevices(opts.maxDevices);
     const tempDir = opts.dataDir ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'tbsim-'));
     const dataDir = opts.dataDir ?? (tempDir as string);
     const pki = await loadOrCreatePki(dataDir, { extraNames: [host] });
@@ -125,7 +128,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         release,
         opts.users ?? [],
     );
-    store.limits.maxDevices = opts.maxDevices;
+    store.limits.setMaxDevices(opts.maxDevices);
     store.jwtKey = auth.jwtKey;
     store.apiKey = auth.apiKey;
 
@@ -206,7 +209,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
             rateLimit.next429 = next429;
         },
         setMaxDevices(maxDevices): void {
-            store.limits.maxDevices = maxDevices;
+            store.limits.setMaxDevices(maxDevices);
         },
         setSubscriptionViolation(on): void {
             store.limits.subscriptionViolation =

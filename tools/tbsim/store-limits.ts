@@ -9,11 +9,18 @@ export const SUBSCRIPTION_VIOLATION_MESSAGE = 'Maximum allowed devices limit rea
 
 export class TenantLimits {
     /** tenant profile maxDevices; 0 or undefined = unlimited (ApiLimitService: limit <= 0 → no check) */
-    maxDevices: number | undefined;
+    private maxDevices: number | undefined;
     /** while set, creating a device answers 403 errorCode 40 with this message */
     subscriptionViolation: string | undefined;
 
     constructor(private readonly release: Release) {}
+
+    setMaxDevices(value: number | undefined): void {
+        if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
+            throw new Error(`tbsim maxDevices must be a whole number ≥ 0 (0 = unlimited), not ${String(value)}`);
+        }
+        this.maxDevices = value;
+    }
 
     /** Throws the release's answer when a device may not be created next to `deviceCount` existing ones. */
     checkDeviceCreation(deviceCount: number): void {
