@@ -4,7 +4,7 @@
 // expectations are written out here from the source (tags of thingsboard/thingsboard), not read from
 // tools/tbsim/release.ts. tbsim's answers are the server's, so whole messages are asserted here.
 const assert = require('assert');
-const { startTbsim, curl, login, bearer, apiKey, connectMqtt, waitFor, publish, end } = require('./support');
+const { startTbsim, curl, login, bearer, apiKey, adminAuth, connectMqtt, waitFor, publish, end } = require('./support');
 const { TESTED_RELEASES } = require('../support/releases');
 
 const PERMISSION_DENIED = "You don't have permission to perform this operation!";
@@ -72,6 +72,16 @@ describe('tbsim per ThingsBoard release', function () {
 
             it('reports the release it behaves like', function () {
                 assert.strictEqual(sim.tbVersion, version);
+            });
+
+            it(`gives tests tenant-admin access on every release (${has.apiKeys ? 'API key' : 'JWT without a login'})`, async function () {
+                const logins = sim.loginCount();
+                const auth = adminAuth(sim);
+                assert.match(auth, has.apiKeys ? /^X-Authorization: ApiKey tb_/ : /^X-Authorization: Bearer ey/);
+                const res = await curl(sim, 'GET', '/api/auth/user', { auth });
+                assert.strictEqual(res.status, 200, res.text);
+                assert.strictEqual(res.body.authority, 'TENANT_ADMIN');
+                assert.strictEqual(sim.loginCount(), logins);
             });
 
             describe('device lookup by name', function () {

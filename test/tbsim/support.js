@@ -51,6 +51,11 @@ async function login(sim) {
 
 const bearer = (token) => `X-Authorization: Bearer ${token}`;
 const apiKey = (sim) => `X-Authorization: ApiKey ${sim.apiKey}`;
+/** Tenant-admin auth header that works on every release: the API key from 4.3, a Bearer JWT before (no API keys). */
+const adminAuth = (sim) => {
+    const [major, minor] = sim.tbVersion.split('.').map(Number);
+    return major > 4 || (major === 4 && minor >= 3) ? apiKey(sim) : bearer(sim.adminAccessToken());
+};
 
 /** EC P-256 self-signed certificate and key made by openssl, as a device would bring. */
 async function makeCert(dir, cn, extra = []) {
@@ -74,7 +79,7 @@ async function opensslCredentialsId(certFile) {
 
 async function registerCertificate(sim, name, certPem) {
     return curl(sim, 'POST', '/api/device-with-credentials', {
-        auth: apiKey(sim),
+        auth: adminAuth(sim),
         body: { device: { name, type: 'default' }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: certPem } },
     });
 }
@@ -144,6 +149,7 @@ module.exports = {
     login,
     bearer,
     apiKey,
+    adminAuth,
     makeCert,
     opensslCredentialsId,
     registerCertificate,

@@ -193,6 +193,11 @@ export class AuthService {
         return { email: account.email, userId: account.userId, tenantId: this.tenantId, customerId: account.customerId, authority: account.authority };
     }
 
+    /** Test control: a fresh tenant-administrator access token, as a login would give (not counted as one). */
+    adminAccessToken(): string {
+        return this.pair(this.admin).token;
+    }
+
     /** Test control: every access token issued so far now answers "Token has expired". */
     expireAccessTokens(): void {
         for (const token of this.issuedAccessTokens) this.expiredAccessTokens.add(token);

@@ -61,6 +61,8 @@ export interface Tbsim {
      */
     setSubscriptionViolation(on: boolean | { message: string }): void;
     expireAccessTokens(): void;
+    /** A fresh tenant-administrator JWT without a login round trip (for tests on releases without API keys). */
+    adminAccessToken(): string;
     /**
      * For X509_CERTIFICATE_CHAIN, provisionDeviceSecret is the CA/intermediate PEM; the provision key is then derived
      * from it (§3.4) and returned.
@@ -218,6 +220,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         expireAccessTokens(): void {
             auth.expireAccessTokens();
         },
+        adminAccessToken: () => auth.adminAccessToken(),
         createDeviceProfile(p): { id: string; provisionDeviceKey: string | null } {
             const provisionType = (p.provisionType ?? 'DISABLED') as ProvisionType;
             const profile = store.createProfile({
