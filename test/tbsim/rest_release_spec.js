@@ -4,7 +4,9 @@
 // expectations are written out here from the source (tags of thingsboard/thingsboard), not read from
 // tools/tbsim/release.ts. tbsim's answers are the server's, so whole messages are asserted here.
 const assert = require('assert');
-const { startTbsim, curl, login, bearer, apiKey, adminAuth, connectMqtt, waitFor, publish, end } = require('./support');
+const fs = require('fs');
+const path = require('path');
+const { startTbsim, tempDir, run, curl, login, bearer, apiKey, adminAuth, connectMqtt, waitFor, publish, end } = require('./support');
 const { TESTED_RELEASES } = require('../support/releases');
 
 const PERMISSION_DENIED = "You don't have permission to perform this operation!";
@@ -15,6 +17,26 @@ function assertError(res, status, message, errorCode, extraKeys = []) {
     assert.strictEqual(res.body.status, status);
     assert.strictEqual(res.body.message, message);
     assert.strictEqual(res.body.errorCode, errorCode);
+}
+
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** openssl CA and a leaf it signed; `chainPem` = leaf + CA, as a device presents it. */
+async function makeChain(dir, caName, cn) {
+    const ca = { certFile: path.join(dir, `${caName}.pem`), keyFile: path.join(dir, `${caName}-key.pem`) };
+    let res = await run('openssl', ['req', '-x509', ...EC, '-keyout', ca.keyFile, '-out', ca.certFile, '-days', '2', '-subj', `/CN=${caName}`,
+        '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+    assert.strictEqual(res.code, 0, res.stderr);
+    const keyFile = path.join(dir, `${cn}-key.pem`);
+    const csr = path.join(dir, `${cn}.csr`);
+    const certFile = path.join(dir, `${cn}.pem`);
+    res = await run('openssl', ['req', '-new', ...EC, '-keyout', keyFile, '-out', csr, '-subj', `/CN=${cn}`]);
+    assert.strictEqual(res.code, 0, res.stderr);
+    res = await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.certFile, '-CAkey', ca.keyFile, '-CAcreateserial', '-out', certFile, '-days', '2']);
+    assert.strictEqual(res.code, 0, res.stderr);
+    const caPem = fs.readFileSync(ca.certFile, 'utf8');
+    const certPem = fs.readFileSync(certFile, 'utf8');
+    return { caPem, leaf: { certPem: certPem + caPem, keyPem: fs.readFileSync(keyFile, 'utf8') } };
 }
 
 const claimsOf = (token) => JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
@@ -301,6 +323,20 @@ describe('tbsim per ThingsBoard release', function () {
             });
 
             describe('provisioning', function () {
+                it('auto-provisions a device from its certificate chain (every release from 3.5)', async function () {
+                    const dir = tempDir();
+                    try {
+                        const { caPem, leaf } = await makeChain(dir, 'Release CA', 'chain-dev');
+                        sim.createDeviceProfile({ name: 'chain', provisionType: 'X509_CERTIFICATE_CHAIN', provisionDeviceSecret: caPem, allowCreateNewDevicesByX509Certificate: true });
+                        const { client, connack } = await connectMqtt(sim, { cert: leaf });
+                        clients.push(client);
+                        assert.strictEqual(connack.returnCode, 0);
+                        assert.strictEqual(sim.findDeviceByName('chain-dev').type, 'chain');
+                    } finally {
+                        fs.rmSync(dir, { recursive: true, force: true });
+                    }
+                });
+
                 it(`${has.provisionGateway ? 'marks' : 'does not mark'} a device provisioned with "gateway": true as gateway`, async function () {
                     const prov = await curl(sim, 'POST', '/api/v1/provision', {
                         body: { deviceName: 'prov-gw', provisionDeviceKey: 'auto-key', provisionDeviceSecret: 'auto-secret', gateway: true },
