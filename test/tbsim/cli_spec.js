@@ -67,6 +67,33 @@ describe('tbsim CLI', function () {
         assert.strictEqual(await second.exited, 0);
     });
 
+    it('behaves like the release given with --tb-version and says so; without API keys before 4.3', async function () {
+        const cli = startCli(['--rest-port', '0', '--mqtt-port', '0', '--data-dir', dir, '--quiet', '--tb-version', 'v3.6.4']);
+        const info = await cli.ready;
+        assert.match(info.out, /behaves like:\s+ThingsBoard 3\.6\.4\n/);
+        assert.match(info.out, /API key:\s+none \(ThingsBoard 3\.6\.4 has none; API keys exist from 4\.3\)/);
+        assert.match(info.out, /curl --cacert \S+ -H "Content-Type: application\/json" -d '\{"username":"tenant@thingsboard\.org","password":"tenant"\}' "https:\/\/127\.0\.0\.1:\d+\/api\/auth\/login"/);
+        // the release is the server's: the 4.3.1.2 lookup path is not there
+        const res = await run('curl', ['-s', '--cacert', info.caFile, '-H', 'Content-Type: application/json', '-d', JSON.stringify({ username: 'tenant@thingsboard.org', password: 'tenant' }), `${info.restUrl}/api/auth/login`]);
+        const { token } = JSON.parse(res.stdout);
+        const lookup = await run('curl', ['-s', '--cacert', info.caFile, '-H', `X-Authorization: Bearer ${token}`, `${info.restUrl}/api/tenant/device?deviceName=x`]);
+        assert.strictEqual(JSON.parse(lookup.stdout).message, 'Invalid UUID string: device');
+        cli.child.kill('SIGTERM');
+        assert.strictEqual(await cli.exited, 0);
+    });
+
+    it('exits 2 with a clear message for a --tb-version that is no supported release', async function () {
+        for (const [value, phrase] of [['latest', /--tb-version "latest" is not a ThingsBoard release such as 3\.6\.4/], ['3.4.4', /--tb-version 3\.4\.4: tbsim models ThingsBoard 3\.5 and later/]]) {
+            const res = await run(process.execPath, [CLI, '--tb-version', value]);
+            assert.strictEqual(res.code, 2, value);
+            assert.match(res.stderr, phrase);
+            assert.match(res.stderr, /--tb-version <v>/);
+        }
+        const missing = await run(process.execPath, [CLI, '--tb-version']);
+        assert.strictEqual(missing.code, 2);
+        assert.match(missing.stderr, /--tb-version needs a value/);
+    });
+
     it('rejects an unknown option with a usage text', async function () {
         const res = await run(process.execPath, [CLI, '--bogus']);
         assert.strictEqual(res.code, 2);

@@ -54,12 +54,12 @@ describe('tbsim REST', function () {
             assertError(await curl(sim, 'GET', '/api/auth/login'), 401, 'Authentication method not supported', 10);
         });
 
-        it('rejects a missing header with "Authentication failed", a forged signature as "Token has expired", a non-JWT as bad credentials', async function () {
+        it('rejects a missing header with "Authentication failed", a malformed token as bad credentials and a foreign signature as expired', async function () {
             assertError(await curl(sim, 'GET', '/api/auth/user'), 401, 'Authentication failed', 10);
-            const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
-            // JwtTokenFactory.parseTokenClaims: SignatureException → JwtExpiredTokenException
-            assertError(await curl(sim, 'GET', '/api/auth/user', { auth: bearer(forged) }), 401, 'Token has expired', 11);
             assertError(await curl(sim, 'GET', '/api/auth/user', { auth: bearer('not-a-jwt') }), 401, 'Invalid username or password', 10);
+            // jjwt's SignatureException ends as JwtExpiredTokenException, the answer of a server whose key changed
+            const forged = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+            assertError(await curl(sim, 'GET', '/api/auth/user', { auth: bearer(forged) }), 401, 'Token has expired', 11);
         });
 
         it('accepts X-Authorization Bearer, Authorization Bearer and X-Authorization ApiKey', async function () {
@@ -203,7 +203,7 @@ describe('tbsim REST', function () {
                     body: { ...update, id: current.id, deviceId: { entityType: 'DEVICE', id: '5b2f7f2e-0000-4000-8000-000000000000' } },
                 }),
                 404,
-                "Requested item wasn't found!",
+                'Device with id [5b2f7f2e-0000-4000-8000-000000000000] is not found',
                 32,
             );
             const ok = await curl(sim, 'POST', '/api/device/credentials', { auth: bearer(token), body: { ...update, id: current.id } });
@@ -239,7 +239,13 @@ describe('tbsim REST', function () {
             const del = await curl(sim, 'DELETE', `/api/device/${device.id.id}`, { auth: bearer(token) });
             assert.strictEqual(del.status, 200);
             assert.strictEqual(del.text, '');
-            assertError(await curl(sim, 'GET', `/api/device/${device.id.id}`, { auth: bearer(token) }), 404, "Requested item wasn't found!", 32);
+            // checkDeviceId → checkEntityId: the entity's own not-found text
+            assertError(await curl(sim, 'GET', `/api/device/${device.id.id}`, { auth: bearer(token) }), 404, `Device with id [${device.id.id}] is not found`, 32);
+            assertError(await curl(sim, 'GET', `/api/device/${device.id.id}/credentials`, { auth: bearer(token) }), 404, `Device with id [${device.id.id}] is not found`, 32);
+            // TelemetryController's AccessValidator answers with a plain-text body
+            const telemetry = await curl(sim, 'GET', `/api/plugins/telemetry/DEVICE/${device.id.id}/values/timeseries`, { auth: bearer(token) });
+            assert.strictEqual(telemetry.status, 404);
+            assert.strictEqual(telemetry.text, "Device with requested id wasn't found!");
             assertError(await curl(sim, 'GET', '/api/device/not-a-uuid', { auth: bearer(token) }), 400, 'Invalid UUID string: not-a-uuid', 31);
         });
 
@@ -251,6 +257,19 @@ describe('tbsim REST', function () {
                 }),
                 400,
                 'Device is referencing non existing device profile!',
+                31,
+            );
+            const unknown = '5b2f7f2e-0000-4000-8000-000000000002';
+            for (const [method, path] of [['GET', `/api/deviceProfile/${unknown}`], ['GET', `/api/deviceProfileInfo/${unknown}`], ['DELETE', `/api/deviceProfile/${unknown}`]]) {
+                assertError(await curl(sim, method, path, { auth: bearer(token) }), 404, `Device profile with id [${unknown}] is not found`, 32);
+            }
+        });
+
+        it('checks the device of a credentials update first: no deviceId is an invalid entity id', async function () {
+            assertError(
+                await curl(sim, 'POST', '/api/device/credentials', { auth: bearer(token), body: { credentialsType: 'ACCESS_TOKEN', credentialsId: 'x' } }),
+                400,
+                'Invalid entity id',
                 31,
             );
         });

@@ -52,12 +52,8 @@ async function login(sim) {
 
 const bearer = (token) => `X-Authorization: Bearer ${token}`;
 const apiKey = (sim) => `X-Authorization: ApiKey ${sim.apiKey}`;
-
-/** The tenant's header on any release: its API key from 4.3 on, a login's Bearer token before. */
-async function tenantAuth(sim) {
-    if (new Release(sim.tbVersion).has('apiKeys')) return apiKey(sim);
-    return bearer((await login(sim)).token);
-}
+/** Tenant-admin auth header that works on every release: the API key from 4.3, a Bearer JWT before (no API keys). */
+const adminAuth = (sim) => (new Release(sim.tbVersion).has('apiKeys') ? apiKey(sim) : bearer(sim.adminAccessToken()));
 
 /** EC P-256 self-signed certificate and key made by openssl, as a device would bring. */
 async function makeCert(dir, cn, extra = []) {
@@ -81,7 +77,7 @@ async function opensslCredentialsId(certFile) {
 
 async function registerCertificate(sim, name, certPem) {
     return curl(sim, 'POST', '/api/device-with-credentials', {
-        auth: await tenantAuth(sim),
+        auth: adminAuth(sim),
         body: { device: { name, type: 'default' }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: certPem } },
     });
 }
@@ -151,7 +147,7 @@ module.exports = {
     login,
     bearer,
     apiKey,
-    tenantAuth,
+    adminAuth,
     makeCert,
     opensslCredentialsId,
     registerCertificate,
@@ -231,7 +227,7 @@ module.exports.connectedRaw = connectedRaw;
 async function x509Device(sim, dir, name, additionalInfo) {
     const cert = await makeCert(dir, name);
     const res = await curl(sim, 'POST', '/api/device-with-credentials', {
-        auth: await tenantAuth(sim),
+        auth: adminAuth(sim),
         body: { device: { name, additionalInfo }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: cert.certPem } },
     });
     if (res.status !== 200) throw new Error(`registering ${name} failed: ${res.text}`);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as path from 'path';
 import { startTbsim, type TbsimOptions } from './index';
-import { NEWEST_RELEASE } from './release';
+import { NEWEST_RELEASE, Release } from './release';
 
 // `node dist/tools/tbsim/cli.js [--rest-port 8080] [--mqtt-port 8883] [--host 127.0.0.1] [--data-dir .tbsim] [--persist] [--http]`
 
@@ -34,6 +34,13 @@ function parseArgs(argv: string[]): TbsimOptions & { persist: boolean; quiet: bo
         if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be a port number (0-65535)`);
         return n;
     };
+    const release = (v: string): string => {
+        try {
+            return new Release(v).version;
+        } catch (err) {
+            throw new Error(`--tb-version ${(err as Error).message.replace(/^tbVersion /, '')}`);
+        }
+    };
     for (let i = 0; i < argv.length; i++) {
         const flag = argv[i];
         switch (flag) {
@@ -53,7 +60,8 @@ function parseArgs(argv: string[]): TbsimOptions & { persist: boolean; quiet: bo
                 out.persist = true;
                 break;
             case '--tb-version':
-                out.tbVersion = value(i++, flag);
+                // validated here so a typo exits 2 with the usage, like any other bad argument
+                out.tbVersion = release(value(i++, flag));
                 break;
             case '--http':
                 out.restTls = false;
@@ -89,6 +97,8 @@ async function main(): Promise<void> {
         log: args.quiet ? undefined : (line) => console.log(line),
     });
     const curlFlag = sim.restUrl.startsWith('https') ? ` --cacert ${sim.caFile}` : '';
+    const hasApiKeys = new Release(sim.tbVersion).has('apiKeys');
+    const login = JSON.stringify({ username: sim.tenant.username, password: sim.tenant.password });
     console.log(
         [
             'tbsim is running (a local ThingsBoard stand-in)',
@@ -97,11 +107,15 @@ async function main(): Promise<void> {
             `  MQTT (TLS):    ${sim.mqttHost}:${sim.mqttPort}`,
             `  CA file:       ${sim.caFile}`,
             `  tenant login:  ${sim.tenant.username} / ${sim.tenant.password}`,
-            `  API key:       ${sim.apiKey}`,
+            hasApiKeys
+                ? `  API key:       ${sim.apiKey}`
+                : `  API key:       none (ThingsBoard ${sim.tbVersion} has none; API keys exist from ${Release.since('apiKeys')})`,
             args.persist ? `  state:         ${path.join(dataDir, 'state.json')}` : '  state:         in memory (use --persist to keep it)',
             '',
             'Try:',
-            `  curl${curlFlag} -H "X-Authorization: ApiKey ${sim.apiKey}" "${sim.restUrl}/api/tenant/devices?pageSize=10&page=0"`,
+            hasApiKeys
+                ? `  curl${curlFlag} -H "X-Authorization: ApiKey ${sim.apiKey}" "${sim.restUrl}/api/tenant/devices?pageSize=10&page=0"`
+                : `  curl${curlFlag} -H "Content-Type: application/json" -d '${login}' "${sim.restUrl}/api/auth/login"`,
             '',
             'Ctrl-C stops it.',
         ].join('\n'),

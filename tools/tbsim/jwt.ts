@@ -23,23 +23,22 @@ export class JwtSigner {
     }
 
     /**
-     * 'invalid' for what is no JWT (MalformedJwtException → BadCredentials in ThingsBoard), 'expired' past
-     * exp and also for a JWT not signed by us: JwtTokenFactory.parseTokenClaims maps SignatureException to
-     * JwtExpiredTokenException ("Token has expired", errorCode 11) on every release 3.5 … 4.3.1.3.
+     * 'invalid' for what is no JWT (MalformedJwtException → BadCredentials), 'expired' past exp or with a
+     * signature that is not ours: JwtTokenFactory.parseTokenClaims maps SignatureException and
+     * ExpiredJwtException alike to JwtExpiredTokenException.
      */
     verify(token: string): { claims: JwtClaims } | 'invalid' | 'expired' {
         const parts = token.split('.');
         if (parts.length !== 3) return 'invalid';
+        const expected = Buffer.from(this.signature(`${parts[0]}.${parts[1]}`));
+        const given = Buffer.from(parts[2]);
+        if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'expired';
         let claims: JwtClaims;
         try {
-            JSON.parse(Buffer.from(parts[0], 'base64url').toString('utf8'));
             claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as JwtClaims;
         } catch {
             return 'invalid';
         }
-        const expected = Buffer.from(this.signature(`${parts[0]}.${parts[1]}`));
-        const given = Buffer.from(parts[2]);
-        if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'expired';
         if (typeof claims.exp !== 'number' || claims.exp * 1000 <= Date.now()) return 'expired';
         return { claims };
     }

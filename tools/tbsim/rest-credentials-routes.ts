@@ -1,6 +1,6 @@
 import { badRequest, notFound } from './errors';
-import { deviceOr404, type RestContext } from './rest-context';
-import { objectBody, refId, uuidParam } from './rest-params';
+import { deviceOr404, TENANT_OR_CUSTOMER, type RestContext } from './rest-context';
+import { objectBody, refId } from './rest-params';
 import type { Route } from './rest-router';
 
 // DeviceController's credentials endpoints: read a device's single credentials row, update it.
@@ -15,8 +15,9 @@ export function credentialsRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/device\/([^/]+)\/credentials$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
+                const device = deviceOr404(ctx, req.params[0], req.user);
                 const credentials = store.getCredentials(device.id);
                 if (!credentials) throw notFound();
                 return json.credentials(credentials);
@@ -27,9 +28,11 @@ export function credentialsRoutes(ctx: RestContext): Route[] {
             pattern: /^\/api\/device\/credentials$/,
             handler: (req) => {
                 const b = objectBody(req.body);
+                // The controller's checkDeviceId comes before any validation of the credentials.
                 const deviceId = (b.deviceId as { id?: unknown } | undefined)?.id;
-                if (typeof deviceId !== 'string') throw badRequest('Incorrect deviceId null');
-                const { record } = store.updateCredentials(uuidParam(deviceId), {
+                if (typeof deviceId !== 'string') throw badRequest('Invalid entity id');
+                const device = deviceOr404(ctx, deviceId, req.user);
+                const { record } = store.updateCredentials(device.id, {
                     id: refId(b.id),
                     credentialsType: typeof b.credentialsType === 'string' ? b.credentialsType : undefined,
                     credentialsId: optionalText(b.credentialsId),

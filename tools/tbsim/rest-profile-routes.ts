@@ -1,5 +1,5 @@
-import { notFound } from './errors';
-import type { RestContext } from './rest-context';
+import { entityNotFound } from './errors';
+import { TENANT_OR_CUSTOMER, type RestContext } from './rest-context';
 import { objectBody, page, refId, uuidParam } from './rest-params';
 import { emptyOk, type Route } from './rest-router';
 import type { ProfileRecord } from './store';
@@ -9,9 +9,11 @@ import type { ProfileRecord } from './store';
 export function profileRoutes(ctx: RestContext): Route[] {
     const { store, json } = ctx;
 
+    /** checkDeviceProfileId */
     const profileOr404 = (id: string): ProfileRecord => {
-        const profile = store.getProfile(uuidParam(id));
-        if (!profile) throw notFound();
+        const uuid = uuidParam(id);
+        const profile = store.getProfile(uuid);
+        if (!profile) throw entityNotFound('Device profile', uuid);
         return profile;
     };
 
@@ -21,11 +23,13 @@ export function profileRoutes(ctx: RestContext): Route[] {
             pattern: /^\/api\/deviceProfile$/,
             handler: (req) => {
                 const b = objectBody(req.body);
+                const id = refId(b.id);
+                if (id) profileOr404(id);
                 const profileData = b.profileData as Record<string, unknown> | undefined;
                 const provisionConfiguration = profileData?.provisionConfiguration as Record<string, unknown> | undefined;
                 return json.profile(
                     store.createProfile({
-                        id: refId(b.id),
+                        id,
                         name: b.name,
                         description: b.description,
                         isDefault: typeof b.default === 'boolean' ? b.default : undefined,
@@ -45,16 +49,19 @@ export function profileRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/deviceProfileInfos$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => page(store.listProfiles().map((p) => json.profileInfo(p)), req.query, (p) => String(p.name)),
         },
         {
             method: 'GET',
             pattern: /^\/api\/deviceProfileInfo\/default$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: () => json.profileInfo(store.ensureDefaultProfile()),
         },
         {
             method: 'GET',
             pattern: /^\/api\/deviceProfileInfo\/([^/]+)$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => json.profileInfo(profileOr404(req.params[0])),
         },
         {
@@ -66,7 +73,7 @@ export function profileRoutes(ctx: RestContext): Route[] {
             method: 'DELETE',
             pattern: /^\/api\/deviceProfile\/([^/]+)$/,
             handler: (req) => {
-                store.deleteProfile(uuidParam(req.params[0]));
+                store.deleteProfile(profileOr404(req.params[0]).id);
                 return emptyOk();
             },
         },

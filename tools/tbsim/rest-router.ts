@@ -30,12 +30,13 @@ export interface Route {
     authorities?: string[];
 }
 
-/** A response with a body other than JSON, or an explicit empty body. */
+/** A response with a body other than JSON, or an explicit empty body; `status` default 200. */
 export class RawResponse {
     constructor(
         readonly body: string,
         readonly contentType: string,
         readonly headers: Record<string, string> = {},
+        readonly status = 200,
     ) {}
 }
 

@@ -1,10 +1,25 @@
 import { badRequest } from './errors';
-import { deviceOr404, type RestContext } from './rest-context';
-import { keysParam, requiredParam, scopeParam } from './rest-params';
-import { emptyOk, type Route } from './rest-router';
-import type { AttributeScope, TenantStore } from './store';
+import type { AuthUser } from './auth';
+import { TENANT_OR_CUSTOMER, type RestContext } from './rest-context';
+import { keysParam, requiredParam, scopeParam, uuidParam } from './rest-params';
+import { emptyOk, RawResponse, type Route } from './rest-router';
+import type { AttributeScope, DeviceRecord, TenantStore } from './store';
 
 // TelemetryController: latest and ranged timeseries, timeseries keys, attributes read and write.
+
+/**
+ * AccessValidator.validateDevice: its failures are ToErrorResponseEntity exceptions, answered with the
+ * message as a plain-text body (EntityNotFoundException 404, AccessDeniedException 403), not the JSON error.
+ */
+function validateDevice(ctx: RestContext, id: string, user: AuthUser | null): DeviceRecord | RawResponse {
+    const device = ctx.store.getDevice(uuidParam(id));
+    if (!device) return new RawResponse("Device with requested id wasn't found!", 'text/plain;charset=UTF-8', {}, 404);
+    if (user && user.authority !== 'TENANT_ADMIN') {
+        // tbsim assigns no device to a customer
+        return new RawResponse("You don't have permission to perform this operation!", 'text/plain;charset=UTF-8', {}, 403);
+    }
+    return device;
+}
 
 /** Values are strings unless useStrictDataTypes=true. */
 function stringValue(value: unknown): string {
@@ -75,8 +90,10 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/plugins\/telemetry\/DEVICE\/([^/]+)\/values\/timeseries$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
+                const device = validateDevice(ctx, req.params[0], req.user);
+                if (device instanceof RawResponse) return device;
                 const strict = req.query.get('useStrictDataTypes') === 'true';
                 const keys = keysParam(req.query);
                 return req.query.has('startTs')
@@ -87,8 +104,10 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/plugins\/telemetry\/DEVICE\/([^/]+)\/keys\/timeseries$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
+                const device = validateDevice(ctx, req.params[0], req.user);
+                if (device instanceof RawResponse) return device;
                 const keys = new Set<string>();
                 for (const entry of store.telemetry(device.id)) for (const key of Object.keys(entry.values)) keys.add(key);
                 return [...keys];
@@ -97,8 +116,10 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/plugins\/telemetry\/DEVICE\/([^/]+)\/values\/attributes(?:\/([^/]+))?$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
+                const device = validateDevice(ctx, req.params[0], req.user);
+                if (device instanceof RawResponse) return device;
                 const scopes: AttributeScope[] = req.params[1]
                     ? [scopeParam(req.params[1])]
                     : ['CLIENT_SCOPE', 'SHARED_SCOPE', 'SERVER_SCOPE'];
@@ -108,8 +129,10 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
         {
             method: 'POST',
             pattern: /^\/api\/plugins\/telemetry\/(?:DEVICE\/)?([^/]+)\/(?:attributes\/)?(SERVER_SCOPE|SHARED_SCOPE)$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
+                const device = validateDevice(ctx, req.params[0], req.user);
+                if (device instanceof RawResponse) return device;
                 if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
                     throw badRequest('Invalid request body');
                 }
