@@ -1,21 +1,47 @@
-import { randomBytes, timingSafeEqual } from 'crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'crypto';
 import { authFailed, tokenExpired } from './errors';
-import { JwtSigner, newSessionId } from './jwt';
+import { JwtSigner, newSessionId, type JwtClaims } from './jwt';
 import type { Release } from './release';
 import { NULL_UUID } from './store';
 
-// The tenant administrator's login, refresh, Bearer JWTs and ApiKey values (reference §1.1).
+// The tenant's user accounts: login (RestAuthenticationProvider + RestAwareAuthenticationSuccessHandler),
+// refresh, Bearer JWTs (JwtTokenFactory) and the ApiKey value (reference §1.1, §9.1).
 
+/** Authority.parse of a token's first scope; PRE_VERIFICATION_TOKEN until the second factor is verified. */
+export type Authority = 'TENANT_ADMIN' | 'CUSTOMER_USER' | 'PRE_VERIFICATION_TOKEN';
+
+/** Who a request runs as (SecurityUser, built from the JWT claims as JwtTokenFactory.parseAccessJwtToken does). */
 export interface AuthUser {
     email: string;
     userId: string;
     tenantId: string;
+    customerId: string;
+    authority: Authority;
 }
 
-export interface TokenPair {
-    token: string;
-    refreshToken: string;
+/** An additional account of the tenant, next to the tenant administrator. */
+export interface UserAccountOption {
+    username: string;
+    password: string;
+    /** default TENANT_ADMIN */
+    authority?: 'TENANT_ADMIN' | 'CUSTOMER_USER';
+    /** two-factor authentication configured: login answers a PRE_VERIFICATION_TOKEN */
+    mfa?: boolean;
 }
+
+interface Account {
+    email: string;
+    password: string;
+    userId: string;
+    customerId: string;
+    authority: 'TENANT_ADMIN' | 'CUSTOMER_USER';
+    mfa: boolean;
+}
+
+export type TokenPair = { token: string; refreshToken?: string | null; scope?: string | null };
+
+/** RestAwareAuthenticationSuccessHandler: without total-allowed-time settings the pre-verification token lives 30 min. */
+const PRE_VERIFICATION_TTL_SECONDS = 30 * 60;
 
 function sameText(a: string, b: string): boolean {
     const x = Buffer.from(a);
@@ -23,21 +49,49 @@ function sameText(a: string, b: string): boolean {
     return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** A stable uuid for an account, so persisted tokens keep naming the same user after a restart. */
+function derivedUuid(seed: string, name: string): string {
+    const h = createHash('sha256').update(`${seed}/${name}`).digest('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 export class AuthService {
     private readonly signer: JwtSigner;
+    private readonly accounts: Account[];
     private issuedAccessTokens = new Set<string>();
     private expiredAccessTokens = new Set<string>();
     private logins = 0;
     readonly apiKey: string;
+    private readonly admin: Account;
+    private readonly tenantId: string;
 
     constructor(
-        private readonly user: AuthUser & { password: string },
+        admin: { email: string; password: string; userId: string; tenantId: string },
         private readonly ttl: { access: number; refresh: number },
         persisted: { jwtKey?: string; apiKey?: string },
         private readonly release: Release,
+        users: UserAccountOption[] = [],
     ) {
         this.signer = new JwtSigner(persisted.jwtKey);
         this.apiKey = persisted.apiKey ?? `tb_${randomBytes(64).toString('base64url')}`;
+        this.tenantId = admin.tenantId;
+        this.admin = { email: admin.email, password: admin.password, userId: admin.userId, customerId: NULL_UUID, authority: 'TENANT_ADMIN', mfa: false };
+        this.accounts = [this.admin];
+        for (const u of users) {
+            if (this.accounts.some((a) => a.email.toLowerCase() === u.username.toLowerCase())) {
+                throw new Error(`tbsim users: "${u.username}" is given twice`);
+            }
+            const authority = u.authority ?? 'TENANT_ADMIN';
+            this.accounts.push({
+                email: u.username,
+                password: u.password,
+                userId: derivedUuid(admin.userId, u.username.toLowerCase()),
+                // A customer user belongs to a customer; tbsim assigns no devices to it.
+                customerId: authority === 'CUSTOMER_USER' ? derivedUuid(admin.tenantId, `customer/${u.username.toLowerCase()}`) : NULL_UUID,
+                authority,
+                mfa: u.mfa === true,
+            });
+        }
     }
 
     get jwtKey(): string {
@@ -54,11 +108,11 @@ export class AuthService {
         if (typeof username !== 'string' || typeof password !== 'string' || username.trim() === '' || password.trim() === '') {
             throw authFailed();
         }
-        if (username.toLowerCase() !== this.user.email.toLowerCase() || !sameText(password, this.user.password)) {
-            throw authFailed('Invalid username or password');
-        }
+        const account = this.accounts.find((a) => a.email.toLowerCase() === username.toLowerCase());
+        // UsernameNotFoundException and BadCredentialsException answer alike.
+        if (!account || !sameText(password, account.password)) throw authFailed('Invalid username or password');
         this.logins++;
-        return this.pair();
+        return account.mfa ? this.preVerificationPair(account) : this.pair(account);
     }
 
     refresh(body: unknown): TokenPair {
@@ -68,7 +122,9 @@ export class AuthService {
         if (result === 'expired') throw tokenExpired();
         if (result === 'invalid') throw authFailed('Invalid username or password');
         if (result.claims.scopes?.[0] !== 'REFRESH_TOKEN') throw authFailed();
-        return this.pair();
+        const account = this.accounts.find((a) => a.userId === result.claims.userId);
+        if (!account) throw authFailed('Invalid username or password');
+        return this.pair(account);
     }
 
     /**
@@ -85,7 +141,7 @@ export class AuthService {
         if (this.release.has('apiKeys') && header.startsWith('ApiKey ')) {
             const value = header.slice('ApiKey '.length);
             if (!value || !sameText(value, this.apiKey)) throw authFailed('Invalid username or password');
-            return this.user;
+            return this.userOf(this.admin);
         }
         if (this.release.has('apiKeys') && !header.startsWith('Bearer ')) throw authFailed();
         if (header.length < 'Bearer '.length) throw authFailed(); // "Invalid authorization header size."
@@ -98,8 +154,23 @@ export class AuthService {
         const result = this.signer.verify(value);
         if (result === 'expired') throw tokenExpired();
         if (result === 'invalid') throw authFailed('Invalid username or password');
-        if (result.claims.scopes?.[0] !== 'TENANT_ADMIN') throw authFailed();
-        return this.user;
+        return this.userFromClaims(result.claims);
+    }
+
+    private userFromClaims(claims: JwtClaims): AuthUser {
+        const authority = claims.scopes?.[0];
+        if (authority !== 'TENANT_ADMIN' && authority !== 'CUSTOMER_USER' && authority !== 'PRE_VERIFICATION_TOKEN') throw authFailed();
+        return {
+            email: claims.sub,
+            userId: String(claims.userId),
+            tenantId: typeof claims.tenantId === 'string' ? claims.tenantId : this.tenantId,
+            customerId: typeof claims.customerId === 'string' ? claims.customerId : NULL_UUID,
+            authority,
+        };
+    }
+
+    private userOf(account: Account): AuthUser {
+        return { email: account.email, userId: account.userId, tenantId: this.tenantId, customerId: account.customerId, authority: account.authority };
     }
 
     /** Test control: every access token issued so far now answers "Token has expired". */
@@ -108,27 +179,36 @@ export class AuthService {
         this.issuedAccessTokens.clear();
     }
 
-    private pair(): TokenPair {
+    /** JwtPair as Jackson writes it: `scope` null (and kept) before 3.7's @JsonInclude(NON_NULL). */
+    private jwtPair(token: string, refreshToken: string | null, scope: string | null): TokenPair {
+        if (!this.release.has('jwtPairOmitsNulls')) return { token, refreshToken, scope };
+        const out: TokenPair = { token };
+        if (refreshToken !== null) out.refreshToken = refreshToken;
+        if (scope !== null) out.scope = scope;
+        return out;
+    }
+
+    private pair(account: Account): TokenPair {
         const sessionId = newSessionId();
         const token = this.signer.sign(
             {
-                sub: this.user.email,
-                userId: this.user.userId,
-                scopes: ['TENANT_ADMIN'],
+                sub: account.email,
+                userId: account.userId,
+                scopes: [account.authority],
                 sessionId,
                 firstName: null,
                 lastName: null,
                 enabled: true,
                 isPublic: false,
-                tenantId: this.user.tenantId,
-                customerId: NULL_UUID,
+                tenantId: this.tenantId,
+                customerId: account.customerId,
             },
             this.ttl.access,
         );
         const refreshToken = this.signer.sign(
             {
-                sub: this.user.email,
-                userId: this.user.userId,
+                sub: account.email,
+                userId: account.userId,
                 scopes: ['REFRESH_TOKEN'],
                 sessionId,
                 isPublic: false,
@@ -137,6 +217,15 @@ export class AuthService {
             this.ttl.refresh,
         );
         this.issuedAccessTokens.add(token);
-        return { token, refreshToken };
+        return this.jwtPair(token, refreshToken, null);
+    }
+
+    /** JwtTokenFactory.createPreVerificationToken: no refresh token, scope PRE_VERIFICATION_TOKEN. */
+    private preVerificationPair(account: Account): TokenPair {
+        const token = this.signer.sign(
+            { sub: account.email, userId: account.userId, scopes: ['PRE_VERIFICATION_TOKEN'], tenantId: this.tenantId, customerId: account.customerId },
+            PRE_VERIFICATION_TTL_SECONDS,
+        );
+        return this.jwtPair(token, null, 'PRE_VERIFICATION_TOKEN');
     }
 }

@@ -9,6 +9,8 @@ export const ErrorCode = {
     ITEM_NOT_FOUND: 32,
     TOO_MANY_REQUESTS: 33,
     VERSION_CONFLICT: 35,
+    SUBSCRIPTION_VIOLATION: 40,
+    ENTITIES_LIMIT_EXCEEDED: 41,
 } as const;
 
 export class TbError extends Error {
@@ -16,12 +18,14 @@ export class TbError extends Error {
         readonly status: number,
         message: string,
         readonly errorCode: number,
+        /** fields a subclass of ThingsboardErrorResponse adds after the four common ones */
+        private readonly extra: Record<string, unknown> = {},
     ) {
         super(message);
     }
 
     body(): { status: number; message: string; errorCode: number; timestamp: number } {
-        return { status: this.status, message: this.message, errorCode: this.errorCode, timestamp: Date.now() };
+        return { status: this.status, message: this.message, errorCode: this.errorCode, timestamp: Date.now(), ...this.extra };
     }
 }
 
@@ -40,4 +44,9 @@ export function authFailed(message = 'Authentication failed'): TbError {
 
 export function tokenExpired(): TbError {
     return new TbError(401, 'Token has expired', ErrorCode.JWT_TOKEN_EXPIRED);
+}
+
+/** AccessDeniedException (@PreAuthorize) and AccessControlService.permissionDenied: 403, errorCode 20. */
+export function permissionDenied(): TbError {
+    return new TbError(403, "You don't have permission to perform this operation!", ErrorCode.PERMISSION_DENIED);
 }

@@ -5,12 +5,13 @@ import * as https from 'https';
 import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { AuthService } from './auth';
+import { AuthService, type UserAccountOption } from './auth';
 import { MqttServer, type RateLimitViolation, type SessionInfo, type TransportRateLimits } from './mqtt';
 import { loadOrCreatePki } from './pki';
 import { validateRateLimits } from './rate-limits';
 import { Release } from './release';
 import { createRestHandler } from './rest';
+import { SUBSCRIPTION_VIOLATION_MESSAGE } from './store-limits';
 import { TenantStore, type ProvisionType, type SimDevice, type TelemetryEntry } from './store';
 
 // tbsim: a local ThingsBoard-compatible server (REST subset + MQTT over mutual TLS) for tests, demos and development.
@@ -38,6 +39,10 @@ export interface TbsimOptions {
     rateLimits?: TransportRateLimits;
     /** transport.client_side_rpc.timeout: an unanswered device-to-server RPC gets {"error":"timeout"}; default 60000 */
     clientSideRpcTimeoutMs?: number;
+    /** accounts next to the tenant administrator, e.g. a CUSTOMER_USER or an account with two-factor authentication */
+    users?: UserAccountOption[];
+    /** the tenant profile's maxDevices: creating one more device is refused; 0 or absent = unlimited */
+    maxDevices?: number;
     log?: (line: string) => void;
 }
 
@@ -59,6 +64,13 @@ export interface Tbsim {
     transportRateLimits(): TransportRateLimits;
     /** every message a transport rate limit rejected (each also emitted on events as 'rateLimit') */
     rateLimitViolations(): RateLimitViolation[];
+    /** Changes the tenant profile's maxDevices (undefined or 0 = unlimited). */
+    setMaxDevices(maxDevices: number | undefined): void;
+    /**
+     * ThingsBoard Cloud's subscription check: while on, creating a device answers 403 errorCode 40
+     * (message default "Maximum allowed devices limit reached!").
+     */
+    setSubscriptionViolation(on: boolean | { message: string }): void;
     expireAccessTokens(): void;
     /**
      * For X509_CERTIFICATE_CHAIN, provisionDeviceSecret is the CA/intermediate PEM; the provision key is then derived
@@ -115,7 +127,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     const dataDir = opts.dataDir ?? (tempDir as string);
     const pki = await loadOrCreatePki(dataDir, { extraNames: [host] });
 
-    const store = new TenantStore();
+    const store = new TenantStore(release);
     if (opts.persistFile) store.load(opts.persistFile);
     store.ensureDefaultProfile();
     const auth = new AuthService(
@@ -123,7 +135,9 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         { access: opts.accessTokenTtlSeconds ?? 9000, refresh: opts.refreshTokenTtlSeconds ?? 604800 },
         { jwtKey: store.jwtKey, apiKey: store.apiKey },
         release,
+        opts.users ?? [],
     );
+    store.limits.maxDevices = opts.maxDevices;
     store.jwtKey = auth.jwtKey;
     store.apiKey = auth.apiKey;
 
@@ -210,6 +224,13 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         },
         transportRateLimits: () => mqtt.limiter.limits(),
         rateLimitViolations: () => mqtt.rateLimitViolations(),
+        setMaxDevices(maxDevices): void {
+            store.limits.maxDevices = maxDevices;
+        },
+        setSubscriptionViolation(on): void {
+            store.limits.subscriptionViolation =
+                on === false ? undefined : on === true ? SUBSCRIPTION_VIOLATION_MESSAGE : on.message;
+        },
         expireAccessTokens(): void {
             auth.expireAccessTokens();
         },

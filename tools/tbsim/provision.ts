@@ -2,6 +2,7 @@ import { TbError } from './errors';
 import { randomAlphanumeric, TenantStore, type CredentialsInput } from './store';
 
 // MQTT (and HTTP) device-provisioning API, reference §3.2 (DeviceProvisionServiceImpl, JsonConverter).
+// The request field `gateway` exists from 3.8 (DeviceServiceImpl.saveDevice(ProvisionRequest…)); before, it is ignored.
 
 export type ProvisionOutcome =
     | { kind: 'response'; body: Record<string, unknown>; deviceId?: string }
@@ -23,6 +24,11 @@ function credentialsFromRequest(request: Record<string, unknown>): CredentialsIn
         return { credentialsType: type, credentialsValue: JSON.stringify(value) };
     }
     return { credentialsType: 'ACCESS_TOKEN', credentialsId: str(request.token) || randomAlphanumeric(20) };
+}
+
+/** JsonConverter: `gateway` read with Gson's getAsBoolean, so the string "true" (any case) counts too. */
+function gatewayRequested(value: unknown): boolean {
+    return value === true || (typeof value === 'string' && value.toLowerCase() === 'true');
 }
 
 function successBody(store: TenantStore, deviceId: string): Record<string, unknown> {
@@ -76,7 +82,7 @@ export function provisionDevice(store: TenantStore, request: unknown): Provision
             {
                 name,
                 deviceProfileId: profile.id,
-                additionalInfo: req.gateway === true ? { gateway: true } : undefined,
+                additionalInfo: store.release.has('provisionGatewayFlag') && gatewayRequested(req.gateway) ? { gateway: true } : undefined,
             },
             { withoutCredentials: true },
         );

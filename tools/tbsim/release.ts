@@ -33,11 +33,26 @@ const FEATURE_SINCE = {
     apiKeys: '4.3',
     /** an entity limit of the tenant profile answers 403 errorCode 41 (before: 400 errorCode 31) */
     entityLimit403: '4.3',
-    /** a credentials update kicks live sessions only when type, id or value changed */
-    credentialsKickOnlyWhenChanged: '4.3',
-    /** credentialsId, clientId, userName, password with control characters are refused */
-    credentialsControlCharCheck: '4.3',
-} as const;
+    /** a credentials update kicks live sessions only when type, id or value changed (isCredentialsChanged; backported to 4.2.1.1) */
+    credentialsKickOnlyWhenChanged: ['4.2.1.1', '4.3'],
+    /** credentialsId, clientId, userName, password with control characters are refused (rejectControlChars) */
+    credentialsControlCharCheck: ['4.2.2.3', '4.3.1.3'],
+    /** Device, DeviceProfile and DeviceCredentials carry `version` (HasVersion); a stale one gets 409 errorCode 35 */
+    entityVersions: '3.8',
+    /** JwtPair is @JsonInclude(NON_NULL): the login answer has no `"scope":null` (before: it has) */
+    jwtPairOmitsNulls: '3.7',
+} as const satisfies Record<string, Since>;
+
+/**
+ * The first release with a feature: one tag, or the first tag in each release line it was backported to,
+ * oldest line first (then every line after the last one has it too).
+ */
+type Since = string | readonly string[];
+
+/** "4.2.1.1" → "4.2" */
+function line(version: string): string {
+    return version.split('.').slice(0, 2).join('.');
+}
 
 export type Feature = keyof typeof FEATURE_SINCE;
 
@@ -72,11 +87,16 @@ export class Release {
 
     /** True when this release has `feature`. */
     has(feature: Feature): boolean {
-        return compareReleases(this.version, FEATURE_SINCE[feature]) >= 0;
+        const since: Since = FEATURE_SINCE[feature];
+        if (typeof since === 'string') return compareReleases(this.version, since) >= 0;
+        const newest = since[since.length - 1];
+        if (compareReleases(this.version, newest) >= 0) return true;
+        return since.some((first) => line(first) === line(this.version) && compareReleases(this.version, first) >= 0);
     }
 
-    /** The release that introduced `feature`, for messages and tests. */
+    /** The release that introduced `feature` (in the newest line it was backported to), for messages. */
     static since(feature: Feature): string {
-        return FEATURE_SINCE[feature];
+        const since: Since = FEATURE_SINCE[feature];
+        return typeof since === 'string' ? since : since[since.length - 1];
     }
 }

@@ -1,5 +1,5 @@
 import { ErrorCode, TbError } from './errors';
-import type { RestContext } from './rest-context';
+import { TENANT_OR_CUSTOMER, type RestContext } from './rest-context';
 import { uuidParam } from './rest-params';
 import type { Route } from './rest-router';
 
@@ -20,7 +20,7 @@ export function authRoutes(ctx: RestContext): Route[] {
             public: true,
             handler: (req) => auth.refresh(req.body),
         },
-        { method: 'GET', pattern: /^\/api\/auth\/user$/, handler: (req) => json.user(req.user) },
+        { method: 'GET', pattern: /^\/api\/auth\/user$/, authorities: TENANT_OR_CUSTOMER, handler: (req) => json.user(req.user) },
         {
             // Also where /api/tenant/device and parameterless /api/tenant/devices land on releases without
             // those mappings ("Invalid UUID string: device").

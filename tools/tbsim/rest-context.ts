@@ -1,5 +1,5 @@
-import type { AuthService } from './auth';
-import { notFound } from './errors';
+import type { AuthService, AuthUser } from './auth';
+import { notFound, permissionDenied } from './errors';
 import type { Release } from './release';
 import { uuidParam } from './rest-params';
 import type { RestJson } from './rest-json';
@@ -15,9 +15,21 @@ export interface RestContext {
     json: RestJson;
 }
 
-/** The device of a path variable, or 404. */
-export function deviceOr404(ctx: RestContext, id: string): DeviceRecord {
+/** Route authorities for endpoints a customer user may call (its entity checks follow). */
+export const TENANT_OR_CUSTOMER = ['TENANT_ADMIN', 'CUSTOMER_USER'];
+
+/**
+ * The device of a path variable: 404 when missing, then the entity permission check (checkEntityId):
+ * tbsim assigns no device to a customer, so a customer user gets 403 errorCode 20.
+ */
+export function deviceOr404(ctx: RestContext, id: string, user: AuthUser | null): DeviceRecord {
     const device = ctx.store.getDevice(uuidParam(id));
     if (!device) throw notFound();
+    if (user && user.authority !== 'TENANT_ADMIN') throw permissionDenied();
     return device;
+}
+
+/** checkEntity(null, entity, resource): creating needs Operation.CREATE, which a customer user lacks for devices. */
+export function checkCreate(user: AuthUser | null): void {
+    if (user && user.authority !== 'TENANT_ADMIN') throw permissionDenied();
 }

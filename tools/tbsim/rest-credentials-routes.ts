@@ -1,5 +1,5 @@
 import { badRequest, notFound } from './errors';
-import { deviceOr404, type RestContext } from './rest-context';
+import { deviceOr404, TENANT_OR_CUSTOMER, type RestContext } from './rest-context';
 import { objectBody, refId, uuidParam } from './rest-params';
 import type { Route } from './rest-router';
 
@@ -15,8 +15,9 @@ export function credentialsRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/device\/([^/]+)\/credentials$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
+                const device = deviceOr404(ctx, req.params[0], req.user);
                 const credentials = store.getCredentials(device.id);
                 if (!credentials) throw notFound();
                 return json.credentials(credentials);

@@ -1,6 +1,6 @@
 import { badRequest, ErrorCode, notFound, TbError } from './errors';
 import { provisionDevice } from './provision';
-import { deviceOr404, type RestContext } from './rest-context';
+import { checkCreate, deviceOr404, TENANT_OR_CUSTOMER, type RestContext } from './rest-context';
 import { objectBody, page, refId, requiredParam } from './rest-params';
 import { emptyOk, RawResponse, type RestRequest, type Route } from './rest-router';
 import type { DeviceInput, NameConflict } from './store';
@@ -64,7 +64,9 @@ export function deviceRoutes(ctx: RestContext): Route[] {
         {
             method: 'POST',
             pattern: /^\/api\/device$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
+                checkCreate(req.user);
                 const input = deviceInput(req.body);
                 const accessToken = req.query.get('accessToken') ?? undefined;
                 return json.device(store.saveDevice(input, { accessToken, nameConflict: nameConflict(req.query) }));
@@ -73,7 +75,9 @@ export function deviceRoutes(ctx: RestContext): Route[] {
         {
             method: 'POST',
             pattern: /^\/api\/device-with-credentials$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
+                checkCreate(req.user);
                 const body = (req.body ?? {}) as { device?: unknown; credentials?: unknown };
                 if (!body.device || typeof body.credentials !== 'object' || body.credentials === null) {
                     throw badRequest('Invalid request body');
@@ -119,14 +123,20 @@ export function deviceRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/device\/info\/([^/]+)$/,
-            handler: (req) => json.deviceInfo(deviceOr404(ctx, req.params[0])),
+            authorities: TENANT_OR_CUSTOMER,
+            handler: (req) => json.deviceInfo(deviceOr404(ctx, req.params[0], req.user)),
         },
-        { method: 'GET', pattern: /^\/api\/device\/([^/]+)$/, handler: (req) => json.device(deviceOr404(ctx, req.params[0])) },
+        {
+            method: 'GET',
+            pattern: /^\/api\/device\/([^/]+)$/,
+            authorities: TENANT_OR_CUSTOMER,
+            handler: (req) => json.device(deviceOr404(ctx, req.params[0], req.user)),
+        },
         {
             method: 'DELETE',
             pattern: /^\/api\/device\/([^/]+)$/,
             handler: (req) => {
-                store.deleteDevice(deviceOr404(ctx, req.params[0]).id);
+                store.deleteDevice(deviceOr404(ctx, req.params[0], req.user).id);
                 return emptyOk();
             },
         },

@@ -1,18 +1,30 @@
 import type { AuthUser } from './auth';
+import type { Release } from './release';
 import { NULL_UUID, type CredentialsRecord, type DeviceRecord, type ProfileRecord, type TenantStore } from './store';
 
 // The JSON shapes ThingsBoard's controllers answer with (Device, DeviceInfo, DeviceCredentials,
-// DeviceProfile, DeviceProfileInfo, User, Tenant), field order as Jackson writes them.
+// DeviceProfile, DeviceProfileInfo, User, Tenant), field order as Jackson writes them. Before 3.8 the
+// entities have no `version` (HasVersion).
 
 function ref(entityType: string, id: string): { entityType: string; id: string } {
     return { entityType, id };
 }
 
 export class RestJson {
-    constructor(private readonly store: TenantStore) {}
+    constructor(
+        private readonly store: TenantStore,
+        private readonly release: Release,
+    ) {}
+
+    /** `record` without its `version` field on releases before entity versions. */
+    private versioned(record: Record<string, unknown>): Record<string, unknown> {
+        if (this.release.has('entityVersions')) return record;
+        const { version: _version, ...rest } = record;
+        return rest;
+    }
 
     device(d: DeviceRecord): Record<string, unknown> {
-        return {
+        return this.versioned({
             id: ref('DEVICE', d.id),
             createdTime: d.createdTime,
             tenantId: ref('TENANT', this.store.tenantId),
@@ -27,7 +39,7 @@ export class RestJson {
             externalId: null,
             version: d.version,
             additionalInfo: d.additionalInfo,
-        };
+        });
     }
 
     deviceInfo(d: DeviceRecord): Record<string, unknown> {
@@ -41,7 +53,7 @@ export class RestJson {
     }
 
     credentials(c: CredentialsRecord): Record<string, unknown> {
-        return {
+        return this.versioned({
             id: { id: c.id },
             createdTime: c.createdTime,
             deviceId: ref('DEVICE', c.deviceId),
@@ -49,11 +61,11 @@ export class RestJson {
             credentialsId: c.credentialsId,
             credentialsValue: c.credentialsValue,
             version: c.version,
-        };
+        });
     }
 
     profile(p: ProfileRecord): Record<string, unknown> {
-        return {
+        return this.versioned({
             id: ref('DEVICE_PROFILE', p.id),
             createdTime: p.createdTime,
             tenantId: ref('TENANT', this.store.tenantId),
@@ -74,7 +86,7 @@ export class RestJson {
             externalId: null,
             version: p.version,
             default: p.isDefault,
-        };
+        });
     }
 
     profileInfo(p: ProfileRecord): Record<string, unknown> {
@@ -94,9 +106,9 @@ export class RestJson {
             id: ref('USER', user?.userId ?? this.store.userId),
             createdTime: 0,
             tenantId: ref('TENANT', this.store.tenantId),
-            customerId: ref('CUSTOMER', NULL_UUID),
+            customerId: ref('CUSTOMER', user?.customerId ?? NULL_UUID),
             email: user?.email ?? null,
-            authority: 'TENANT_ADMIN',
+            authority: user?.authority ?? 'TENANT_ADMIN',
             firstName: null,
             lastName: null,
             phone: null,
@@ -106,7 +118,7 @@ export class RestJson {
     }
 
     tenant(): Record<string, unknown> {
-        return {
+        return this.versioned({
             id: ref('TENANT', this.store.tenantId),
             createdTime: 0,
             title: 'Tenant',
@@ -123,6 +135,6 @@ export class RestJson {
             email: null,
             additionalInfo: null,
             version: 1,
-        };
+        });
     }
 }

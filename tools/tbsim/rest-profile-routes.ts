@@ -1,5 +1,5 @@
 import { notFound } from './errors';
-import type { RestContext } from './rest-context';
+import { TENANT_OR_CUSTOMER, type RestContext } from './rest-context';
 import { objectBody, page, refId, uuidParam } from './rest-params';
 import { emptyOk, type Route } from './rest-router';
 import type { ProfileRecord } from './store';
@@ -45,16 +45,19 @@ export function profileRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/deviceProfileInfos$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => page(store.listProfiles().map((p) => json.profileInfo(p)), req.query, (p) => String(p.name)),
         },
         {
             method: 'GET',
             pattern: /^\/api\/deviceProfileInfo\/default$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: () => json.profileInfo(store.ensureDefaultProfile()),
         },
         {
             method: 'GET',
             pattern: /^\/api\/deviceProfileInfo\/([^/]+)$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => json.profileInfo(profileOr404(req.params[0])),
         },
         {

@@ -1,5 +1,5 @@
 import { badRequest } from './errors';
-import { deviceOr404, type RestContext } from './rest-context';
+import { deviceOr404, TENANT_OR_CUSTOMER, type RestContext } from './rest-context';
 import { keysParam, requiredParam, scopeParam } from './rest-params';
 import { emptyOk, type Route } from './rest-router';
 import type { AttributeScope, TenantStore } from './store';
@@ -75,8 +75,9 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/plugins\/telemetry\/DEVICE\/([^/]+)\/values\/timeseries$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
+                const device = deviceOr404(ctx, req.params[0], req.user);
                 const strict = req.query.get('useStrictDataTypes') === 'true';
                 const keys = keysParam(req.query);
                 return req.query.has('startTs')
@@ -87,8 +88,9 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/plugins\/telemetry\/DEVICE\/([^/]+)\/keys\/timeseries$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
+                const device = deviceOr404(ctx, req.params[0], req.user);
                 const keys = new Set<string>();
                 for (const entry of store.telemetry(device.id)) for (const key of Object.keys(entry.values)) keys.add(key);
                 return [...keys];
@@ -97,8 +99,9 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
         {
             method: 'GET',
             pattern: /^\/api\/plugins\/telemetry\/DEVICE\/([^/]+)\/values\/attributes(?:\/([^/]+))?$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
+                const device = deviceOr404(ctx, req.params[0], req.user);
                 const scopes: AttributeScope[] = req.params[1]
                     ? [scopeParam(req.params[1])]
                     : ['CLIENT_SCOPE', 'SHARED_SCOPE', 'SERVER_SCOPE'];
@@ -108,8 +111,9 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
         {
             method: 'POST',
             pattern: /^\/api\/plugins\/telemetry\/(?:DEVICE\/)?([^/]+)\/(?:attributes\/)?(SERVER_SCOPE|SHARED_SCOPE)$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
+                const device = deviceOr404(ctx, req.params[0], req.user);
                 if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
                     throw badRequest('Invalid request body');
                 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { AuthService, AuthUser } from './auth';
-import { badRequest, ErrorCode, TbError } from './errors';
+import { badRequest, ErrorCode, permissionDenied, TbError } from './errors';
 import type { Release } from './release';
 import { authRoutes } from './rest-auth-routes';
 import type { RestContext } from './rest-context';
@@ -41,7 +41,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: ServerResponse) => void {
     const { auth } = deps;
-    const ctx: RestContext = { store: deps.store, auth, release: deps.release, caPem: deps.caPem, json: new RestJson(deps.store) };
+    const ctx: RestContext = { store: deps.store, auth, release: deps.release, caPem: deps.caPem, json: new RestJson(deps.store, deps.release) };
     // Order matters where two mappings share a path and method: the literal ones (/api/tenant/devices)
     // must come before the path-variable one (/api/tenant/{tenantId}) in authRoutes, as Spring prefers them.
     const router = new Router(
@@ -88,6 +88,8 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
                 throw badRequest('Invalid request body');
             }
         }
+        // @PreAuthorize runs when the controller method is invoked, after the body was read.
+        if (user && !(route.authorities ?? ['TENANT_ADMIN']).includes(user.authority)) throw permissionDenied();
         return { status: 200, body: route.handler({ method, path, query, body, params, user }) };
     };
 

@@ -59,7 +59,8 @@ export class CredentialsTable {
             throw badRequest('Specified credentials are already registered!');
         }
         if (checkVersion && current && input.version !== undefined && input.version !== null && input.version !== current.version) {
-            throw new TbError(409, 'Device credentials were already changed by someone else!', ErrorCode.VERSION_CONFLICT);
+            // JpaAbstractDao: OptimisticLockException → EntityVersionMismatchException; the credentials DAO names no entity type.
+            throw new TbError(409, 'Entity was already changed by someone else', ErrorCode.VERSION_CONFLICT);
         }
         this.checkIdFree(formatted.credentialsId, current?.id);
         const changed =

@@ -1,8 +1,10 @@
 import { randomUUID } from 'crypto';
 import { EventEmitter } from 'events';
 import { badRequest, notFound } from './errors';
+import { Release } from './release';
 import { CredentialsTable } from './store-credentials';
 import { formatCredentials, type FormattedCredentials } from './store-credentials-format';
+import { TenantLimits } from './store-limits';
 import { readState, writeState } from './store-persistence';
 import { ProfileTable } from './store-profiles';
 import { DeviceDataTable } from './store-timeseries';
@@ -42,10 +44,14 @@ export class TenantStore extends EventEmitter {
     private readonly credentials = new CredentialsTable();
     private readonly profileTable = new ProfileTable();
     private readonly deviceData = new DeviceDataTable();
+    /** tenant profile and subscription limits on new devices */
+    readonly limits: TenantLimits;
 
-    constructor() {
+    /** `release`: the ThingsBoard release whose validation and update rules apply (default the newest). */
+    constructor(readonly release: Release = new Release()) {
         super();
         this.setMaxListeners(0);
+        this.limits = new TenantLimits(release);
     }
 
     // ---------------------------------------------------------------- persistence
@@ -156,10 +162,9 @@ export class TenantStore extends EventEmitter {
         if (typeof input.name !== 'string' || input.name.trim() === '') throw badRequest('Device name should be specified!');
         let name = input.name;
         const clash = this.findDeviceByName(name);
-        if (clash && clash.id !== existing?.id) {
-            if (opts.nameConflict?.policy === 'UNIQUIFY') name = this.uniquify(name, opts.nameConflict);
-            else throw badRequest('Device with such name already exists!');
-        }
+        const nameTaken = clash !== undefined && clash.id !== existing?.id;
+        if (nameTaken && opts.nameConflict?.policy === 'UNIQUIFY') name = this.uniquify(name, opts.nameConflict);
+        if (!existing) this.limits.checkDeviceCreation(this.devices.size);
         let profile: ProfileRecord;
         if (input.deviceProfileId) {
             const found = this.profileTable.get(input.deviceProfileId);
@@ -172,6 +177,8 @@ export class TenantStore extends EventEmitter {
         } else {
             profile = this.profileTable.ensureDefault();
         }
+        // The unique name constraint answers at the insert, after the profile was resolved.
+        if (nameTaken && opts.nameConflict?.policy !== 'UNIQUIFY') throw badRequest('Device with such name already exists!');
         if (opts.accessToken !== undefined && !existing && !opts.withoutCredentials) {
             this.credentials.checkIdFree(opts.accessToken, undefined);
         }
@@ -246,17 +253,22 @@ export class TenantStore extends EventEmitter {
 
     /** Formats and validates a credentials body the way DCS formatCredentials + DCV validateDataImpl do. */
     prepareCredentials(input: CredentialsInput): FormattedCredentials {
-        return formatCredentials(input);
+        return formatCredentials(input, { rejectControlChars: this.release.has('credentialsControlCharCheck') });
     }
 
     /**
      * POST /api/device/credentials. The controller checks the device first (404), then the service validates.
-     * Returns whether anything changed (ThingsBoard ≥4.3 kicks sessions only then).
+     * Returns whether type, id or value changed; 'credentialsChanged' tells the MQTT side to close the sessions.
      */
     updateCredentials(deviceId: string, input: CredentialsInput): { record: CredentialsRecord; changed: boolean } {
         if (!this.devices.has(deviceId)) throw notFound();
-        const result = this.credentials.update(deviceId, input, this.prepareCredentials(input), true);
-        if (result.changed) this.emit('credentialsChanged', deviceId);
+        const hadCredentials = this.credentials.get(deviceId) !== undefined;
+        const result = this.credentials.update(deviceId, input, this.prepareCredentials(input), this.release.has('entityVersions'));
+        // Before isCredentialsChanged every successful update of an existing row notifies the device actor,
+        // which closes the device's sessions; identical credentials included.
+        if (hadCredentials && (result.changed || !this.release.has('credentialsKickOnlyWhenChanged'))) {
+            this.emit('credentialsChanged', deviceId);
+        }
         this.changed();
         return result;
     }
