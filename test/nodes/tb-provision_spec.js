@@ -26,7 +26,7 @@ function mosquittoPub(args) {
 
 const waitFor = (predicate, timeoutMs = 10000) => pollUntil(predicate, timeoutMs, 50);
 
-forEachRelease('tb-provision node onboarding', function (tbVersion) {
+forEachRelease('tb-provision node: onboarding and gateway marking', function (tbVersion) {
     let sim;
     let dir;
 
@@ -83,13 +83,6 @@ forEachRelease('tb-provision node onboarding', function (tbVersion) {
         assert.strictEqual(readBack.status, 200);
         assert.strictEqual(String(readBack.body.temperature[0].value), '25');
     });
-});
-
-forEachRelease('tb-provision node marking the config\'s own device "Is gateway"', function (tbVersion) {
-    let sim;
-    let dir;
-
-    useSimAndNodeRed((env) => ({ sim, dir } = env), { dirPrefix: 'tb-provision-gw-', simOptions: { tbVersion } });
 
     it('reconnects the config\'s open connection, so gateway telemetry is accepted at once', async function () {
         const identity = selfSigned(dir, 'gw-live');
