@@ -105,7 +105,7 @@ function decodeAsn1String(value: forge.asn1.Asn1): string {
  * The subject CN, read from the DER itself: Node's `subject` string escapes and quotes
  * special characters, but a device name must round-trip exactly.
  */
-function commonNameOf(cert: X509Certificate): string {
+export function commonNameOf(cert: X509Certificate): string {
     try {
         const root = forge.asn1.fromDer(forge.util.createBuffer(cert.raw.toString('binary')));
         const tbs = (root.value as forge.asn1.Asn1[])[0];
