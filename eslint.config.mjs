@@ -28,8 +28,9 @@ export default tseslint.config(
         },
         linterOptions: { reportUnusedDisableDirectives: 'error' },
         rules: {
-            // `_`-prefixed parameters and caught errors are kept on purpose (callback signatures).
-            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', caughtErrors: 'none' }],
+            // `_`-prefixed parameters and variables are unused on purpose (callback signatures, a property
+            // left out by destructuring); a caught error may go unnamed in use.
+            '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
             // Node-RED calls node constructors and event handlers with `this` bound; a handler may be
             // async while Node-RED ignores its result — reported where the result is actually lost.
             '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
