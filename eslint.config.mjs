@@ -29,7 +29,7 @@ export default tseslint.config(
         linterOptions: { reportUnusedDisableDirectives: 'error' },
         rules: {
             // `_`-prefixed parameters and variables are unused on purpose (callback signatures, a property
-            // left out by destructuring); a caught error may go unnamed in use.
+            // left out by destructuring); an unused `catch (err)` binding is not reported.
             '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
             // Node-RED calls node constructors and event handlers with `this` bound; a handler may be
             // async while Node-RED ignores its result — reported where the result is actually lost.
