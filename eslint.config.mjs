@@ -31,9 +31,6 @@ export default tseslint.config(
             // `_`-prefixed parameters and variables are unused on purpose (callback signatures, a property
             // left out by destructuring); an unused `catch (err)` binding is not reported.
             '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
-            // Node-RED calls node constructors and event handlers with `this` bound; a handler may be
-            // async while Node-RED ignores its result — reported where the result is actually lost.
-            '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
             // `const node = this` in a node constructor is Node-RED's idiom; other aliases are not.
             '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node'] }],
             '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
