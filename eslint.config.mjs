@@ -2,7 +2,9 @@
 // before mocha. TypeScript gets typescript-eslint's recommended rules plus the type-checked ones
 // that catch real mistakes here: floating or misused promises, awaiting non-promises, unsafe `any`
 // flowing into typed code, template literals and `+` on non-strings (an "[object Object]" in a
-// user's message).
+// user's message), switches that miss a case. Not on: no-unnecessary-condition — node settings
+// and msg fields arrive from flows as whatever the user typed, so checks the declared types call
+// unnecessary are deliberate.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -35,6 +37,8 @@ export default tseslint.config(
             '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['node'] }],
             '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
             '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+            // a new target kind, release feature or failure class must be handled in every switch over it
+            '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
             eqeqeq: ['error', 'always', { null: 'ignore' }],
             'no-console': 'off',
         },
