@@ -18,6 +18,12 @@ export class CodedError extends Error {
     }
 }
 
+/** The cause of `err` as one line for a `__reason__` parameter: whitespace collapsed, never empty. */
+export function reasonOf(err: unknown): string {
+    const message = err instanceof Error ? err.message : String(err);
+    return message.replace(/\s+/g, ' ').trim() || 'unknown error';
+}
+
 export function interpolate(template: string, params: MessageParams): string {
     return template.replace(/__(\w+)__/g, (whole, name: string) =>
         Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,

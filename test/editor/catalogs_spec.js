@@ -138,6 +138,20 @@ describe('catalogs and help', function () {
         }
     });
 
+    it('names error codes and status keys in one style each: ERROR_CODE, area-status-key', function () {
+        const lib = path.join(root, 'dist', 'nodes', 'lib');
+        for (const area of ['pki', 'thingsboard', 'mqtt']) {
+            const { ERRORS, STATUS } = require(path.join(lib, area, 'messages.js'));
+            const badCodes = Object.keys(ERRORS).filter((code) => !/^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$/.test(code));
+            assert.deepStrictEqual(badCodes, [], `${area} error codes in UPPER_SNAKE_CASE`);
+            // kebab-case, led by the area's word (generate-…, provision-…, mqtt-…)
+            const prefixes = new Set(Object.keys(STATUS).map((key) => key.split('-')[0]));
+            const badKeys = Object.keys(STATUS).filter((key) => !/^[a-z0-9]+(-[a-z0-9]+)+$/.test(key));
+            assert.deepStrictEqual(badKeys, [], `${area} status keys in kebab-case`);
+            assert.strictEqual(prefixes.size, 1, `${area} status keys share one prefix: ${[...prefixes].join(', ')}`);
+        }
+    });
+
     // The one place that pins whole English sentences: the other specs assert a refusal's code,
     // parameters and key phrase, and rely on these for the wording users read.
     describe('exact en-US wording of the runtime texts users see most', function () {

@@ -31,10 +31,11 @@ describe('Node-RED under test', function () {
     it('resolves the devDependency without TB_NODE_RED_DIR, and the named install with it', function () {
         const own = nodeRedInstall({});
         assert.strictEqual(own.dir, undefined);
-        assert.strictEqual(own.packageDir, path.join(repoRoot, 'node_modules', 'node-red'));
+        // (node_modules may be a symlink, as in a git worktree: Node resolves through it)
+        assert.strictEqual(own.packageDir, fs.realpathSync(path.join(repoRoot, 'node_modules', 'node-red')));
         assert.ok(semver.satisfies(own.version, pkg.devDependencies['node-red']), `${own.version} is the declared devDependency`);
 
-        const other = fs.mkdtempSync(path.join(os.tmpdir(), 'tb-x509-nr-install-'));
+        const other = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tb-x509-nr-install-')));
         try {
             const fake = path.join(other, 'node_modules', 'node-red');
             fs.mkdirSync(path.join(fake, 'lib'), { recursive: true });

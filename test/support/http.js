@@ -16,7 +16,7 @@ function getJson(url, { timeoutMs } = {}) {
                 if (res.statusCode !== 200) return reject(new Error(`GET ${url}: ${res.statusCode} ${body}`));
                 try {
                     resolve(JSON.parse(body));
-                } catch (err) {
+                } catch {
                     reject(new Error(`GET ${url}: not JSON: ${body.slice(0, 200)}`));
                 }
             });

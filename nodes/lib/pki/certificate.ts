@@ -13,6 +13,7 @@
  */
 import { createHash, X509Certificate } from 'crypto';
 import * as forge from 'node-forge';
+import { reasonOf } from '../errors';
 import { fail } from './messages';
 
 const CERT_BLOCK = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g;
@@ -20,11 +21,6 @@ const BARE_BASE64 = /^[A-Za-z0-9+/\s]+={0,2}\s*$/;
 
 /** Default wording for where a certificate came from, when the caller does not say. */
 const DEFAULT_SOURCE = 'the certificate text';
-
-function reasonOf(err: unknown): string {
-    const message = err instanceof Error ? err.message : String(err);
-    return message.replace(/\s+/g, ' ').trim() || 'unknown error';
-}
 
 /** The DER bytes of each certificate block, in order. */
 function certificateDers(pemText: string, source = DEFAULT_SOURCE): Buffer[] {
@@ -105,7 +101,7 @@ function decodeAsn1String(value: forge.asn1.Asn1): string {
  * The subject CN, read from the DER itself: Node's `subject` string escapes and quotes
  * special characters, but a device name must round-trip exactly.
  */
-function commonNameOf(cert: X509Certificate): string {
+export function commonNameOf(cert: X509Certificate): string {
     try {
         const root = forge.asn1.fromDer(forge.util.createBuffer(cert.raw.toString('binary')));
         const tbs = (root.value as forge.asn1.Asn1[])[0];

@@ -10,6 +10,7 @@ import { createHash, generateKeyPair, randomBytes, sign, X509Certificate, type K
 import { promisify } from 'util';
 import * as forge from 'node-forge';
 import { certificateToPem, describeCertificate, type CertificateDescription } from './certificate';
+import { reasonOf } from '../errors';
 import { fail } from './messages';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
@@ -222,8 +223,7 @@ export async function generateIdentity(raw: RawGenerateOptions): Promise<Generat
         certPem = selfSignedCertificate(keys, options);
         keyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     } catch (err) {
-        const reason = err instanceof Error ? err.message : String(err);
-        throw fail('GENERATE_FAILED', { keyType: options.keyType.toUpperCase(), commonName: options.commonName, reason });
+        throw fail('GENERATE_FAILED', { keyType: options.keyType.toUpperCase(), commonName: options.commonName, reason: reasonOf(err) });
     }
     return { keyPem, certPem, ...describeCertificate(new X509Certificate(certPem)) };
 }

@@ -4,6 +4,7 @@
  * `Proc-Type: 4,ENCRYPTED` PEM). Error texts never carry key material or passphrases.
  */
 import { createPrivateKey, type KeyObject, type X509Certificate } from 'crypto';
+import { reasonOf } from '../errors';
 import { fail } from './messages';
 
 /** Where a key came from, for error texts. */
@@ -37,11 +38,6 @@ function extractKeyBlock(text: string): KeyBlock | undefined {
         pem: `-----BEGIN ${label}-----\n${head}${body.join('\n')}\n-----END ${label}-----\n`,
         encrypted: label === 'ENCRYPTED PRIVATE KEY' || headers.some((h) => /^Proc-Type:\s*4,\s*ENCRYPTED/i.test(h)),
     };
-}
-
-function reasonOf(err: unknown): string {
-    const message = err instanceof Error ? err.message : String(err);
-    return message.replace(/\s+/g, ' ').trim() || 'unknown error';
 }
 
 /**

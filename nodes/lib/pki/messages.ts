@@ -74,4 +74,3 @@ export const STATUS = {
 } as const satisfies MessageTable;
 
 export const fail = errorFactory(ERRORS);
-export type PkiErrorCode = keyof typeof ERRORS;

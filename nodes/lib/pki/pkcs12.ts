@@ -6,17 +6,13 @@
  */
 import { createPrivateKey, X509Certificate, type KeyObject } from 'crypto';
 import * as forge from 'node-forge';
+import { reasonOf } from '../errors';
 import { fail } from './messages';
 
 export interface Pkcs12Contents {
     key: KeyObject;
     /** leaf first (the certificate the key belongs to), then the rest of the chain */
     certificates: X509Certificate[];
-}
-
-function reasonOf(err: unknown): string {
-    const message = err instanceof Error ? err.message : String(err);
-    return message.replace(/\s+/g, ' ').trim() || 'unknown error';
 }
 
 function bagDer(bag: forge.pkcs12.Bag, kind: 'key' | 'cert'): Buffer {
