@@ -38,7 +38,7 @@ function parseArgs(argv: string[]): TbsimOptions & { persist: boolean; quiet: bo
         try {
             return new Release(v).version;
         } catch (err) {
-            throw new Error(`--tb-version ${(err as Error).message.replace(/^tbVersion /, '')}`);
+            throw new Error(`--tb-version ${(err as Error).message.replace(/^tbVersion /, '')}`, { cause: err });
         }
     };
     for (let i = 0; i < argv.length; i++) {

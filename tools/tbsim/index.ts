@@ -2,17 +2,17 @@ import { EventEmitter } from 'events';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
-import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { AuthService, checkUserAccounts, type UserAccountOption } from './auth';
 import { MqttServer, type RateLimitViolation, type SessionInfo, type TransportRateLimits } from './mqtt';
+import { listenOn } from './listen';
 import { loadOrCreatePki } from './pki';
 import { validateRateLimits } from './rate-limits';
 import { Release } from './release';
 import { createRestHandler } from './rest';
 import { SUBSCRIPTION_VIOLATION_MESSAGE, TenantLimits } from './store-limits';
-import { TenantStore, type ProvisionType, type SimDevice, type TelemetryEntry } from './store';
+import { TenantStore, type SimDevice, type TelemetryEntry } from './store';
 
 // tbsim: a local ThingsBoard-compatible server (REST subset + MQTT over mutual TLS) for tests, demos and development.
 
@@ -97,16 +97,6 @@ export interface Tbsim {
     events: EventEmitter;
 }
 
-function listen(server: http.Server | import('net').Server, port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-            server.off('error', reject);
-            resolve((server.address() as AddressInfo).port);
-        });
-    });
-}
-
 /** Clients cannot dial a wildcard address, and the server certificate names localhost / 127.0.0.1 / ::1. */
 function dialHost(host: string): string {
     if (host === '0.0.0.0' || host === '') return '127.0.0.1';
@@ -129,7 +119,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     checkUserAccounts(opts.users ?? [], tenant.username);
     new TenantLimits(release).setMaxDevices(opts.maxDevices);
     const tempDir = opts.dataDir ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'tbsim-'));
-    const dataDir = opts.dataDir ?? (tempDir as string);
+    const dataDir = opts.dataDir ?? tempDir ?? '';
     const pki = await loadOrCreatePki(dataDir, { extraNames: [host] });
 
     const store = new TenantStore(release);
@@ -172,7 +162,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     const handler = createRestHandler({ store, auth, release, caPem: pki.caPem, rateLimit, requestLog, log });
     const restTls = opts.restTls ?? true;
     const restServer = restTls ? https.createServer({ key: pki.keyPem, cert: pki.certPem }, handler) : http.createServer(handler);
-    const restPort = await listen(restServer, opts.restPort ?? 0, host);
+    const restPort = await listenOn(restServer, opts.restPort ?? 0, host);
 
     const mqtt = new MqttServer({
         store,
@@ -241,7 +231,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         },
         adminAccessToken: () => auth.adminAccessToken(),
         createDeviceProfile(p): { id: string; provisionDeviceKey: string | null } {
-            const provisionType = (p.provisionType ?? 'DISABLED') as ProvisionType;
+            const provisionType = (p.provisionType ?? 'DISABLED');
             const profile = store.createProfile({
                 name: p.name,
                 provisionType,

@@ -56,7 +56,7 @@ export class MqttSession implements SessionContext {
                 this.disconnect(RC.MALFORMED);
             },
         });
-        socket.on('error', (err) => this.log(`socket error: ${err.message}`));
+        socket.on('error', (err: Error) => this.log(`socket error: ${err.message}`));
         socket.on('close', () => this.onClose());
         if (!acceptPresentedChain(socket, this.deps.store, (line) => this.log(line))) {
             socket.destroy();

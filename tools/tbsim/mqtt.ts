@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'net';
 import * as tls from 'tls';
 import { ChainOrderRelay } from './chain-order-relay';
+import { listenOn } from './listen';
 import { RC } from './mqtt-codes';
 import { MqttSession, type SessionRegistry } from './mqtt-session';
 import { TransportRateLimiter, type LimitHit, type TransportRateLimits } from './rate-limits';
@@ -103,12 +104,3 @@ export class MqttServer implements SessionRegistry {
     }
 }
 
-function listenOn(server: import('net').Server, port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-            server.off('error', reject);
-            resolve((server.address() as AddressInfo).port);
-        });
-    });
-}

@@ -45,7 +45,7 @@ async function rsaKeys(): Promise<{ privateKey: forge.pki.rsa.PrivateKey; public
         privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
         publicKeyEncoding: { type: 'spki', format: 'pem' },
     });
-    const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+    const key = forge.pki.privateKeyFromPem(privateKey);
     return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), pem: privateKey };
 }
 

@@ -1,5 +1,5 @@
 import { TbError } from './errors';
-import { randomAlphanumeric, TenantStore, type CredentialsInput } from './store';
+import { randomAlphanumeric, type TenantStore, type CredentialsInput } from './store';
 
 // MQTT (and HTTP) device-provisioning API, reference §3.2 (DeviceProvisionServiceImpl, JsonConverter).
 // The request field `gateway` exists from 3.8 (DeviceServiceImpl.saveDevice(ProvisionRequest…)); before, it is ignored.

@@ -85,7 +85,7 @@ export function validateRateLimits(limits: unknown): TransportRateLimits {
             throw new Error(`rateLimits.${field} must be a string such as "10:1,60:10", null or ""`);
         }
         if (typeof value === 'string' && value !== '') parseRateLimit(value);
-        out[field as TransportRateLimitField] = (value as string | null | undefined) ?? null;
+        out[field as TransportRateLimitField] = value ?? null;
     }
     return out;
 }

@@ -24,8 +24,8 @@ function validateDevice(ctx: RestContext, id: string, user: AuthUser | null): De
 /** Values are strings unless useStrictDataTypes=true. */
 function stringValue(value: unknown): string {
     if (typeof value === 'string') return value;
-    if (typeof value === 'object') return JSON.stringify(value);
-    return String(value);
+    // numbers and booleans print as JSON prints them; objects and arrays are JSON values
+    return JSON.stringify(value) ?? 'undefined';
 }
 
 function latestTelemetry(store: TenantStore, deviceId: string, keys: string[] | null, strict: boolean): Record<string, unknown> {

@@ -109,7 +109,7 @@ function exchange(request: DeviceApiProvisionRequest, endpoint: Endpoint, timeou
             try {
                 const parsed: unknown = JSON.parse(payload.toString('utf8'));
                 if (!parsed || typeof parsed !== 'object') throw new Error('not a JSON object');
-                finish(undefined, parsed as ProvisionResponse);
+                finish(undefined, parsed);
             } catch (err) {
                 finish(
                     fail('TB_PROVISION_BAD_RESPONSE', {

@@ -165,6 +165,6 @@ export class RestTransport {
 }
 
 export function asErrorBody(data: unknown): ThingsBoardErrorBody {
-    if (data && typeof data === 'object') return data as ThingsBoardErrorBody;
+    if (data && typeof data === 'object') return data;
     return typeof data === 'string' && data ? { message: data } : {};
 }
