@@ -81,6 +81,8 @@ export const ERRORS = {
     // --- warnings (node.warn)
     MQTT_IDENTITY_SHARED:
         'Configs "__config__" and "__other__" hold the same device certificate (CN "__commonName__"). ThingsBoard allows one session per device: only "__config__" connects. Give each config its own certificate.',
+    MQTT_CHAIN_CERTS_DROPPED:
+        'The device certificate chain of config "__config__" (CN "__commonName__") holds certificates that are not on the certificate\'s issuer path: __names__. They are left out of the connection; remove them from the chain.',
     MQTT_SESSION_TAKEN_OVER:
         'Another client connected to __server__ with the device certificate of config "__config__" (CN "__commonName__") and took over its session (ThingsBoard allows one session per device). Make sure no other program uses this certificate.',
 } as const satisfies MessageTable;

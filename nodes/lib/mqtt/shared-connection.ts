@@ -265,6 +265,12 @@ export class SharedConnection {
     private warnAboutValidity(identity: LoadedIdentity): void {
         const problem = validityProblem(identity, this.settings.label);
         if (problem) this.users.warnOnce(`${problem.code}:${identity.credentialsId}`, problem);
+        const dropped = identity.droppedCertificates ?? [];
+        if (dropped.length > 0) {
+            const names = dropped.map((name) => `"${name}"`).join(', ');
+            const warning = fail('MQTT_CHAIN_CERTS_DROPPED', { config: this.settings.label, commonName: identity.commonName, names });
+            this.users.warnOnce(`dropped:${identity.credentialsId}:${names}`, warning);
+        }
     }
 
     private onConnected(generation: number): void {
