@@ -46,7 +46,12 @@ describe('tb-provision node', function () {
         const provisioned = [];
         const outputs = [];
         await helper.load([injectNode, nodes.config, nodes.generate, nodes.provision], flow, credentials);
-        helper.getNode('cfg').runtime.on('provisioned', (id) => provisioned.push(id));
+        const runtime = helper.getNode('cfg').runtime;
+        const notify = runtime.notifyProvisioned.bind(runtime);
+        runtime.notifyProvisioned = (id) => {
+            provisioned.push(id);
+            notify(id);
+        };
         helper.getNode('out').on('input', (msg) => outputs.push(msg));
         const errors = [];
         helper.getNode('prov').on('call:error', (call) => errors.push(call.args[0]));

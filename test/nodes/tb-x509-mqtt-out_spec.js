@@ -5,7 +5,8 @@
 // the unregistered-certificate case recovering once the certificate is provisioned.
 const assert = require('assert');
 const mqtt = require('mqtt');
-const { helper, nodes, coreNode } = require('../support/node-red');
+const path = require('path');
+const { helper, nodes, coreNode, dist } = require('../support/node-red');
 const { pollUntil } = require('../support/wait');
 const { recordOutNode } = require('../support/mqtt-out-flow');
 const { selfSigned, useSimAndNodeRed, simRest } = require('../provision/support');
@@ -226,14 +227,22 @@ describe('tb-x509-mqtt-out against tbsim', function () {
         assert.strictEqual(caught[0].error.message, 'Error: No ThingsBoard config is selected, or it is not deployed. Open the node and choose a tb-x509-config.');
     });
 
-    it('turns a server-refused publish (MQTT 5 PUBACK reason) into a Catch message', async function () {
-        const id = selfSigned(dir, 'puback-1');
-        await registerDevice(sim, 'puback-1', id.certPem);
-        // a gateway topic on a device that is not a gateway: ThingsBoard does not serve it there
-        const { out, caught, completed } = await load(id, { target: 'gateway-telemetry' });
-        out.receive({ payload: { 'Dev A': [{ t: 1 }] } });
-        await waitFor(() => caught.length + completed.length === 1);
-        if (caught.length) assert.match(caught[0].error.message, /^Error: The server refused the message on v1\/gateway\/telemetry: .+ \(reason code 0x[0-9a-f]{2}\)\.$/);
-        else this.skip(); // the stand-in accepts it: nothing to assert about refusals here
+    it('fails a gateway message on a device that is not a gateway after three sends, through the Catch node, saying why', async function () {
+        const defaults = require(path.join(dist, 'lib', 'mqtt', 'connection-types.js')).CONNECTION_DEFAULTS;
+        const saved = defaults.ackTimeoutMs;
+        defaults.ackTimeoutMs = 300;
+        try {
+            const id = selfSigned(dir, 'puback-1');
+            await registerDevice(sim, 'puback-1', id.certPem);
+            // ThingsBoard neither acknowledges nor refuses gateway topics on a session that is not a gateway session
+            const { out, caught, completed } = await load(id, { target: 'gateway-telemetry' });
+            out.receive({ payload: { 'Dev A': [{ t: 1 }] } });
+            await waitFor(() => caught.length + completed.length === 1);
+            assert.deepStrictEqual(completed, []);
+            assert.match(caught[0].error.message, /^Error: ThingsBoard did not acknowledge the message on v1\/gateway\/telemetry \(sent 3 times/);
+            assert.match(caught[0].error.message, /is not a gateway in ThingsBoard/);
+        } finally {
+            defaults.ackTimeoutMs = saved;
+        }
     });
 });
