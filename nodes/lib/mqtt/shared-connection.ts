@@ -1,18 +1,17 @@
 import type { ConfigSettings } from '../config-settings';
 import type { CodedError } from '../errors';
 import type { LoadedIdentity } from '../pki/identity-provider';
-import { validityProblem } from '../pki/validity';
-import { attemptMaterial, errorText, mqttClientOptions } from './client-options';
-import { CONNECTION_DEFAULTS, MAX_SENDS, type ConnectionPhase, type ConnectionState, type ConnectionUser, type IdentityLookup, type PublishRequest, type SharedConnectionOptions } from './connection-types';
+import { attemptMaterial, mqttClientOptions } from './client-options';
+import { MAX_SENDS, resolveOptions, type ConnectionPhase, type ConnectionState, type ConnectionUser, type IdentityLookup, type PublishRequest, type SharedConnectionOptions } from './connection-types';
 import type { DeliveryCallback, DeliveryEntry } from './delivery-queue';
 import { classifyClose, failureError, isUnsupportedProtocol, type Failure } from './failure';
 import { IdentityClaim } from './identity-claim';
-import { identityRegistry } from './identity-registry';
+import { identityWarnings } from './identity-warnings';
 import { fail } from './messages';
 import { notAcknowledged, Outbox } from './outbox';
 import { RateGovernor } from './rate-governor';
 import { PERMANENT_RETRY_MS, retryDelay } from './reconnect-policy';
-import { Session, type SessionEnd } from './session';
+import { openSession, Session, type SessionEnd } from './session';
 import { UserNotifier } from './user-notifier';
 
 export { CONNECTION_DEFAULTS } from './connection-types';
@@ -51,14 +50,7 @@ export class SharedConnection {
         protected readonly identity: IdentityLookup,
         options: SharedConnectionOptions,
     ) {
-        this.options = {
-            configId: options.configId,
-            connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
-            closeGraceMs: options.closeGraceMs ?? 2_000,
-            ackTimeoutMs: options.ackTimeoutMs ?? CONNECTION_DEFAULTS.ackTimeoutMs,
-            limitsTimeoutMs: options.limitsTimeoutMs ?? CONNECTION_DEFAULTS.limitsTimeoutMs,
-            registry: options.registry ?? identityRegistry,
-        };
+        this.options = resolveOptions(options);
         this.protocolVersion = options.protocolVersion ?? 5;
         this.outbox = new Outbox(
             {
@@ -67,9 +59,9 @@ export class SharedConnection {
                 onPaced: () => this.users.scheduleState(),
                 onDelivered: () => this.governor.onDelivered(),
             },
-            { ackTimeoutMs: options.ackTimeoutMs ?? CONNECTION_DEFAULTS.ackTimeoutMs, maxSends: MAX_SENDS },
+            { ackTimeoutMs: this.options.ackTimeoutMs, maxSends: MAX_SENDS },
         );
-        this.governor = new RateGovernor(this.outbox, options.limitsTimeoutMs ?? CONNECTION_DEFAULTS.limitsTimeoutMs);
+        this.governor = new RateGovernor(this.outbox, this.options.limitsTimeoutMs);
         const holder = { ownerId: this.options.configId, ownerLabel: settings.label, warn: (w: CodedError) => this.users.warn(w) };
         this.claim = new IdentityClaim(this.options.registry, settings, holder, () => {
             if (this.heldBy !== undefined) this.retryNow();
@@ -135,18 +127,10 @@ export class SharedConnection {
             callback(fail('MQTT_CLOSED', { server: this.server }));
             return;
         }
-        if (this.blocking) {
-            callback(this.blocking);
-            return;
-        }
         const connected = this.phase === 'connected' && this.outbox.attached;
-        if (!connected) {
-            const waiting = this.outbox.queue.countFor(userId);
-            if (waiting >= request.queueSize) {
-                callback(fail('MQTT_QUEUE_FULL', { count: waiting, size: request.queueSize, server: this.server }));
-                return;
-            }
-        }
+        const waiting = this.outbox.queue.countFor(userId);
+        const refusal = this.blocking ?? (!connected && waiting >= request.queueSize ? fail('MQTT_QUEUE_FULL', { count: waiting, size: request.queueSize, server: this.server }) : undefined);
+        if (refusal) return callback(refusal);
         this.outbox.add(userId, request.topic, request.body, request.qos, callback);
         if (!connected) this.users.scheduleState();
     }
@@ -219,32 +203,21 @@ export class SharedConnection {
             this.onFailure(generation, material.failure);
             return;
         }
-        const { identity, caPem } = material;
+        const { identity } = material;
         this.commonName = identity.commonName;
-        this.warnAboutValidity(identity);
+        for (const { key, warning } of identityWarnings(identity, this.settings.label)) this.users.warnOnce(key, warning);
         if (!this.claimIdentity(generation, identity)) return;
-
-        const options = mqttClientOptions({
-            settings: this.settings,
-            identity,
-            caPem,
-            clientId: this.clientId,
-            protocolVersion: this.protocolVersion,
-            connectTimeoutMs: this.options.connectTimeoutMs,
+        const { clientId, protocolVersion } = this;
+        const opened = openSession(mqttClientOptions({ settings: this.settings, ...material, clientId, protocolVersion, connectTimeoutMs: this.options.connectTimeoutMs }), {
+            onConnect: () => this.onConnected(generation),
+            onMessage: (topic, payload) => this.governor.onMessage(topic, payload),
+            onClose: (end) => {
+                this.session = undefined;
+                this.onClosed(generation, end);
+            },
         });
-        try {
-            this.session = new Session(options, {
-                onConnect: () => this.onConnected(generation),
-                onMessage: (topic, payload) => this.governor.onMessage(topic, payload),
-                onClose: (end) => {
-                    this.session = undefined;
-                    this.onClosed(generation, end);
-                },
-            });
-        } catch (err) {
-            // e.g. a key that does not fit the certificate, refused by tls.createSecureContext
-            this.onFailure(generation, { class: 'permanent', status: 'mqtt-identity-unusable', detail: errorText(err) });
-        }
+        if (opened instanceof Session) this.session = opened;
+        else this.onFailure(generation, opened);
     }
 
     /** One session per device: a certificate held by another config keeps this one off. */
@@ -260,17 +233,6 @@ export class SharedConnection {
         this.outbox.queue.failAll(this.blocking);
         this.wait(generation, PERMANENT_RETRY_MS);
         return false;
-    }
-
-    private warnAboutValidity(identity: LoadedIdentity): void {
-        const problem = validityProblem(identity, this.settings.label);
-        if (problem) this.users.warnOnce(`${problem.code}:${identity.credentialsId}`, problem);
-        const dropped = identity.droppedCertificates ?? [];
-        if (dropped.length > 0) {
-            const names = dropped.map((name) => `"${name}"`).join(', ');
-            const warning = fail('MQTT_CHAIN_CERTS_DROPPED', { config: this.settings.label, commonName: identity.commonName, names });
-            this.users.warnOnce(`dropped:${identity.credentialsId}:${names}`, warning);
-        }
     }
 
     private onConnected(generation: number): void {
