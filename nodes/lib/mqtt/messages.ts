@@ -54,6 +54,8 @@ export const ERRORS = {
         'No ThingsBoard config is selected, or it is not deployed. Open the node and choose a tb-x509-config.',
     MQTT_QUEUE_FULL:
         'Not sent: __count__ messages already wait for the connection to __server__ (queue size __size__). Check the connection, or raise the node\'s Queue size.',
+    MQTT_QUEUE_FULL_RATE_LIMITED:
+        'Not sent: __count__ messages already wait to be sent to __server__ below its rate limits (queue size __size__). Send less often, or raise the node\'s Queue size.',
     MQTT_CLOSED:
         'Not delivered: the connection to __server__ was closed (flow stopped or redeployed) before the server acknowledged the message.',
     MQTT_DROPPED_ON_CLOSE:

@@ -10,7 +10,7 @@ import { identityWarnings } from './identity-warnings';
 import { fail } from './messages';
 import { notAcknowledged, Outbox } from './outbox';
 import { RateGovernor } from './rate-governor';
-import { PERMANENT_RETRY_MS, retryDelay } from './reconnect-policy';
+import { retryDelay } from './reconnect-policy';
 import { openSession, Session, type SessionEnd } from './session';
 import { UserNotifier } from './user-notifier';
 
@@ -43,7 +43,6 @@ export class SharedConnection {
     private transientAttempts = 0;
     private retryTimer?: NodeJS.Timeout;
     private retryRequested = false;
-    private idleTimer?: NodeJS.Timeout;
 
     constructor(
         protected readonly settings: ConfigSettings,
@@ -90,8 +89,6 @@ export class SharedConnection {
     register(userId: string, user: ConnectionUser): void {
         if (this.phase === 'closed') return;
         this.users.add(userId, user);
-        if (this.idleTimer) clearTimeout(this.idleTimer);
-        this.idleTimer = undefined;
         // the first user starts the connection, which tells every user 'connecting'
         if (this.phase === 'idle') void this.attempt();
         else this.users.tell(userId);
@@ -110,11 +107,7 @@ export class SharedConnection {
         } else if (this.users.size === 0) {
             // redeployed: the node comes back at once; if it does not (it now uses another
             // config), let go of the connection and the certificate after a while
-            this.idleTimer = setTimeout(() => {
-                this.idleTimer = undefined;
-                if (this.users.size === 0) void this.stop();
-            }, IDLE_CLOSE_MS);
-            this.idleTimer.unref();
+            this.users.whenNoneFor(IDLE_CLOSE_MS, () => void this.stop());
         } else {
             this.users.scheduleState();
         }
@@ -128,11 +121,10 @@ export class SharedConnection {
             return;
         }
         const connected = this.phase === 'connected' && this.outbox.attached;
-        const waiting = this.outbox.queue.countFor(userId);
-        const refusal = this.blocking ?? (!connected && waiting >= request.queueSize ? fail('MQTT_QUEUE_FULL', { count: waiting, size: request.queueSize, server: this.server }) : undefined);
+        const refusal = this.blocking ?? this.outbox.refusal(userId, request.queueSize, connected, this.server);
         if (refusal) return callback(refusal);
         this.outbox.add(userId, request.topic, request.body, request.qos, callback);
-        if (!connected) this.users.scheduleState();
+        if (!connected || this.outbox.isPaced) this.users.scheduleState();
     }
 
     /** Retry at once: the identity changed, or it was just provisioned. */
@@ -153,6 +145,7 @@ export class SharedConnection {
         void this.attempt();
     }
 
+    /** Ends the connection for good: what still waits fails with MQTT_CLOSED. */
     async close(): Promise<void> {
         if (this.phase === 'closed') return;
         await this.stop();
@@ -180,10 +173,8 @@ export class SharedConnection {
 
     private clearTimers(): void {
         if (this.retryTimer) clearTimeout(this.retryTimer);
-        if (this.idleTimer) clearTimeout(this.idleTimer);
-        this.idleTimer = undefined;
         this.retryTimer = undefined;
-        this.users.cancelScheduled();
+        this.users.cancelTimers();
     }
 
     private async attempt(): Promise<void> {
@@ -225,13 +216,9 @@ export class SharedConnection {
         const refused = this.claim.claim(identity);
         this.heldBy = refused?.other.ownerLabel;
         if (!refused) return true;
-        const { other, warning } = refused;
-        this.users.warnOnce(`shared:${identity.credentialsId}:${other.ownerId}`, warning);
-        other.warn?.(warning);
-        this.failure = { class: 'permanent', status: 'mqtt-identity-in-use', detail: `held by ${other.ownerLabel}` };
-        this.blocking = refused.blocking;
-        this.outbox.queue.failAll(this.blocking);
-        this.wait(generation, PERMANENT_RETRY_MS);
+        this.users.warnOnce(`shared:${identity.credentialsId}:${refused.other.ownerId}`, refused.warning);
+        refused.other.warn?.(refused.warning);
+        this.onFailure(generation, { class: 'permanent', status: 'mqtt-identity-in-use', detail: `held by ${refused.other.ownerLabel}` }, refused.blocking);
         return false;
     }
 
@@ -241,12 +228,10 @@ export class SharedConnection {
         this.blocking = undefined;
         this.heldBy = undefined;
         this.setPhase('connected');
-        const session = this.session;
-        if (session) {
-            this.governor.onConnected(session, () => {
-                if (generation === this.generation && this.session === session) this.outbox.attach(session, generation);
-            });
-        }
+        const session = this.session as Session;
+        this.governor.onConnected(session, () => {
+            if (generation === this.generation && this.session === session) this.outbox.attach(session, generation);
+        });
         if (this.retryRequested) {
             this.retryRequested = false;
             void this.reconnectIfIdentityChanged();
@@ -272,11 +257,12 @@ export class SharedConnection {
         this.onFailure(generation, failure);
     }
 
-    private onFailure(generation: number, failure: Failure): void {
+    /** `blocking`: what messages fail with, when not the failure's own error. */
+    private onFailure(generation: number, failure: Failure, blocking?: CodedError): void {
         this.failure = failure;
-        const delay = retryDelay({ failure, transientAttempts: this.transientAttempts, retryRequested: this.retryRequested });
+        const delay = retryDelay({ failure, transientAttempts: this.transientAttempts, retryRequested: this.retryRequested && !blocking });
         if (failure.class === 'permanent') {
-            this.blocking = failureError(failure, this.failureContext());
+            this.blocking = blocking ?? failureError(failure, this.failureContext());
             this.outbox.queue.failAll(this.blocking);
         } else if (failure.class === 'contended') {
             this.blocking = undefined;
@@ -298,19 +284,12 @@ export class SharedConnection {
 
     /** No PUBACK in time: the session is broken. Messages sent for the last time fail; the rest go again on a new session. */
     private onStall(exhausted: DeliveryEntry[]): void {
-        for (const entry of exhausted) {
-            this.outbox.queue.settle(entry, notAcknowledged(entry, this.outbox.options, this.failureContext()));
-        }
+        for (const entry of exhausted) this.outbox.queue.settle(entry, notAcknowledged(entry, this.outbox.options, this.failureContext()));
         void this.attempt();
     }
 
     private async reconnectIfIdentityChanged(): Promise<void> {
-        let identity: LoadedIdentity | undefined;
-        try {
-            identity = await this.identity.current();
-        } catch {
-            identity = undefined;
-        }
+        const identity = await this.identity.current().catch(() => undefined);
         if (this.phase !== 'connected') return;
         if (identity && identity.credentialsId === this.claim.heldCredentialsId) return;
         void this.attempt();
