@@ -93,7 +93,8 @@ describe('tbsim MQTT', function () {
             assert.strictEqual(good.connack.reasonCode, 0);
             await end(good.client);
             const bad = await connect({ cert: { certPem: leaf + fs.readFileSync(file('inter-fake.pem'), 'utf8'), keyPem }, protocolVersion: 5 });
-            assert.strictEqual(bad.closed, true);
+            assert.strictEqual(bad.error.code, 'EPROTO'); // the handshake fails with a fatal certificate_unknown alert
+            assert.match(bad.error.message, /alert number 46/);
             assert.strictEqual(bad.connack, undefined);
         });
 
@@ -259,11 +260,14 @@ describe('tbsim MQTT', function () {
             assert.deepStrictEqual(sim.attributes(a.id), { fw: 'x' });
             assert.strictEqual(sim.findDeviceByName('Sub B').type, 'default');
             assert.strictEqual(sim.findDeviceByName('Sub C'), undefined); // non-array entries are dropped
-            const r = await publish(client, 'v1/gateway/telemetry', JSON.stringify({ 'Sub A': { t: 3 } }));
-            assert.strictEqual(r.err.code, 0x99); // nothing valid left
+            assert.strictEqual((await publish(client, 'v1/gateway/telemetry', '{"Sub A":')).err.code, 0x99); // not JSON
 
-            // a sub-device that cannot be created fails the session, not the server (v5 DISCONNECT 0x83)
-            client.publish('v1/gateway/telemetry', JSON.stringify({ '': [{ t: 1 }] }), { qos: 1 });
+            // a sub-device that cannot be created fails the message (processFailure: PUBACK 0x80), not the session
+            assert.strictEqual((await publish(client, 'v1/gateway/telemetry', JSON.stringify({ '': [{ t: 1 }] }))).err.code, 0x80);
+            assert.strictEqual(client.connected, true);
+
+            // JSON of the wrong shape is a RuntimeException in the gateway handler: PUBACK 0x83, then DISCONNECT 0x83
+            client.publish('v1/gateway/telemetry', JSON.stringify({ 'Sub A': { t: 3 } }), { qos: 1 }); // nothing valid left
             await waitFor(() => client.seen.closed, 5000, 'session closed');
             assert.deepStrictEqual(client.seen.disconnects, [0x83]);
         });

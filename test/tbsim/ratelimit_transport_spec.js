@@ -135,6 +135,53 @@ describe('tbsim transport rate limits', function () {
             }
         });
 
+        it('acks a rate-limited gateway message with a plain PUBACK on MQTT 3.1.1, then closes: the data is gone', async function () {
+            sim.setTransportRateLimits({ transportGatewayTelemetryMsgRateLimit: '1:60' });
+            try {
+                const { cert } = await x509Device(sim, dir, 'busy-gw-v3', { gateway: true });
+                const session = await raw({ protocolVersion: 4, cert });
+                publish(session, 1, 'v1/gateway/telemetry', { 'V3 Sub': [{ t: 1 }] });
+                await waitPacket(session, pubackFor(1), 'PUBACK');
+                publish(session, 2, 'v1/gateway/telemetry', { 'V3 Sub': [{ t: 2 }] });
+                await session.closedPromise;
+                assert.deepStrictEqual(session.packets.map((p) => [p.cmd, p.messageId]), [['connack', undefined], ['puback', 1], ['puback', 2]]);
+                assert.deepStrictEqual(sim.telemetry(sim.findDeviceByName('V3 Sub').id).map((e) => e.values), [{ t: 1 }]);
+            } finally {
+                sim.setTransportRateLimits({ transportGatewayTelemetryMsgRateLimit: null });
+            }
+        });
+
+        it('counts subscribing to RPC or attribute updates as a message, dropping it silently while SUBACK still grants it', async function () {
+            sim.setTransportRateLimits({ transportDeviceMsgRateLimit: '2:60' });
+            try {
+                const { cert } = await x509Device(sim, dir, 'subscriber');
+                const session = await raw({ protocolVersion: 5, cert }); // 1: the session-open event
+                session.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'v1/devices/me/rpc/request/+', qos: 1 }] }); // 2
+                session.send({ cmd: 'subscribe', messageId: 2, subscriptions: [{ topic: 'v1/devices/me/attributes', qos: 1 }] }); // 3: over, ignored
+                session.send({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'v1/devices/me/rpc/response/+', qos: 1 }] }); // not a message
+                await waitPacket(session, (p) => p.cmd === 'suback' && p.messageId === 3, 'third SUBACK');
+                assert.deepStrictEqual(session.packets.filter((p) => p.cmd === 'suback').map((p) => p.granted), [[1], [1], [1]]);
+                assert.strictEqual(session.closed, false);
+                publish(session, 4, 'v1/devices/me/attributes/request/1', { clientKeys: 'a' });
+                await session.closedPromise;
+                assert.deepStrictEqual(session.packets.slice(-1).map((p) => [p.cmd, p.reasonCode]), [['disconnect', 0x83]]);
+            } finally {
+                sim.setTransportRateLimits({ transportDeviceMsgRateLimit: null });
+            }
+        });
+
+        it('reports gateway session limits to a session whose device was marked "Is gateway" after it connected', async function () {
+            const { cert, device } = await x509Device(sim, dir, 'marked-late');
+            const session = await raw({ protocolVersion: 5, cert });
+            const { curl, apiKey } = require('./support');
+            const res = await curl(sim, 'POST', '/api/device', { auth: apiKey(sim), body: { ...device, additionalInfo: { gateway: true } } });
+            assert.strictEqual(res.status, 200, res.text);
+            publish(session, 1, 'v1/devices/me/rpc/request/5', { method: 'getSessionLimits', params: {} });
+            const answer = await waitPacket(session, (p) => p.cmd === 'publish', 'RPC response');
+            // the session info's isGateway follows the device update; its gateway handler does not (no v1/gateway/* API)
+            assert.ok('gatewayRateLimits' in JSON.parse(answer.payload.toString()));
+        });
+
         it('answers getSessionLimits with the limits in force, null for unset ones, and the gateway limits on a gateway session', async function () {
             sim.setTransportRateLimits({ transportDeviceMsgRateLimit: '10:1,60:10', transportGatewayMsgRateLimit: '20:1', transportGatewayDeviceTelemetryMsgRateLimit: '7:1' });
             try {
@@ -165,6 +212,27 @@ describe('tbsim transport rate limits', function () {
                 });
             } finally {
                 sim.setTransportRateLimits({ transportDeviceMsgRateLimit: null, transportGatewayMsgRateLimit: null, transportGatewayDeviceTelemetryMsgRateLimit: null });
+            }
+        });
+    });
+
+    describe('on ThingsBoard 4.2 (3.7 – 4.2)', function () {
+        it('closes a rate-limited gateway without PUBACK, telling an MQTT 5 gateway its device was disconnected (reason 0x96)', async function () {
+            const sim = await startTbsim({ tbVersion: '4.2', rateLimits: { transportGatewayTelemetryMsgRateLimit: '1:60' } });
+            const dir = tempDir();
+            try {
+                const { cert } = await x509Device(sim, dir, 'gw-42', { gateway: true });
+                const session = await connectedRaw(sim, { protocolVersion: 5, cert });
+                publish(session, 1, 'v1/gateway/telemetry', { 'Sub 42': [{ t: 1 }] });
+                await waitPacket(session, pubackFor(1), 'PUBACK');
+                publish(session, 2, 'v1/gateway/telemetry', { 'Sub 42': [{ t: 2 }] });
+                await session.closedPromise;
+                const last = session.packets.slice(2);
+                assert.deepStrictEqual(last.map((p) => [p.cmd, p.topic]), [['publish', 'v1/gateway/disconnect']]);
+                assert.deepStrictEqual(JSON.parse(last[0].payload.toString()), { device: 'Sub 42', reason: 0x96 });
+            } finally {
+                await sim.stop();
+                fs.rmSync(dir, { recursive: true, force: true });
             }
         });
     });
@@ -204,6 +272,13 @@ describe('tbsim transport rate limits', function () {
             publish(session, 2, 'v1/devices/me/telemetry', { n: 2 });
             await session.closedPromise;
             assert.deepStrictEqual(cmds(session), ['connack', 'puback']);
+        });
+
+        it('refuses an unknown certificate on MQTT 5 with CONNACK 0x87 and a bare close (no DISCONNECT before 3.7)', async function () {
+            const { makeCert } = require('./support');
+            const session = await connectedRaw(sim, { protocolVersion: 5, cert: await makeCert(dir, 'old-unknown') });
+            await session.closedPromise;
+            assert.deepStrictEqual(session.packets.map((p) => [p.cmd, p.reasonCode]), [['connack', 0x87]]);
         });
 
         it('limits each sub-device of a gateway by the device limits (no gateway limits before 3.7)', async function () {

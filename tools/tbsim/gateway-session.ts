@@ -1,6 +1,6 @@
 import { adaptorError, storeAttributes, storeTelemetry } from './device-topics';
 import { RC } from './mqtt-codes';
-import { InvalidPayload, parseGatewayAttributes, parseGatewayDevice, parseGatewayTelemetry, parseJsonObject } from './payloads';
+import { GatewayPayloadError, InvalidPayload, parseGatewayAttributes, parseGatewayDevice, parseGatewayTelemetry, parseJsonObject } from './payloads';
 import type { PublishPacket, SessionContext } from './session-context';
 import { gatewayFlag } from './gateway-flag';
 
@@ -18,6 +18,11 @@ export class GatewaySession {
         try {
             if (this.handle(packet, payload) === 'unknown') return this.ctx.puback(packet, RC.TOPIC_NAME_INVALID);
         } catch (err) {
+            if (err instanceof GatewayPayloadError) {
+                this.ctx.log(`failed to process ${packet.topic}: ${err.message}`);
+                this.ctx.puback(packet, RC.IMPLEMENTATION_SPECIFIC);
+                return this.ctx.disconnect(RC.IMPLEMENTATION_SPECIFIC);
+            }
             if (!(err instanceof InvalidPayload)) throw err;
             this.ctx.log(`invalid payload on ${packet.topic}: ${err.message}`);
             return adaptorError(this.ctx, packet);
@@ -107,20 +112,28 @@ export class GatewaySession {
     /**
      * Sub-devices are found by name or created (type = profile name, default "default"). A device new to this
      * session costs two messages on the gateway's limits (get-or-create, then the sub-session's open event); when the
-     * first is over the limit the message fails (since 4.2.1 PUBACK 0x80, before it no answer) and undefined is returned.
+     * first is over the limit, or the device cannot be created, the message fails and undefined is returned.
      */
     private subDevice(packet: PublishPacket, name: string, type?: string): string | undefined {
         const known = this.devices.get(name);
         const store = this.ctx.deps.store;
         if (known && store.getDevice(known)) return known;
         const gatewayId = this.ctx.device.id;
-        if (!this.ctx.checkLimits(0, { gatewayId, isGateway: false })) {
+        // processFailure: since 4.2.1 PUBACK 0x80 (3.1.1: a plain PUBACK), before it no answer; the session stays
+        const failed = (): undefined => {
             if (this.ctx.deps.release.has('gatewayRateLimitPubAck')) this.ctx.puback(packet, RC.UNSPECIFIED);
             return undefined;
+        };
+        if (!this.ctx.checkLimits(0, { gatewayId, isGateway: false })) return failed();
+        let device;
+        try {
+            device =
+                store.findDeviceByName(name) ??
+                store.saveDevice({ name, type: type || 'default', additionalInfo: { gateway: false, lastConnectedGateway: gatewayId } });
+        } catch (err) {
+            this.ctx.log(`failed to get or create device "${name}" for the gateway: ${(err as Error).message}`);
+            return failed();
         }
-        const device =
-            store.findDeviceByName(name) ??
-            store.saveDevice({ name, type: type || 'default', additionalInfo: { gateway: false, lastConnectedGateway: gatewayId } });
         this.devices.set(name, device.id);
         this.admit(device.id, 0); // open event of the sub-device session; its failure is ignored (callback null)
         return device.id;

@@ -168,7 +168,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     });
     let mqttPort: number;
     try {
-        mqttPort = await listen(mqtt.server, opts.mqttPort ?? 0, host);
+        mqttPort = await mqtt.listen(opts.mqttPort ?? 0, host);
     } catch (err) {
         restServer.close();
         throw err;

@@ -1,6 +1,6 @@
 import type * as tls from 'tls';
 import { authenticateCertificate, authenticateToken, type AuthOutcome } from './mqtt-auth';
-import { DEVICE_FILTERS, PROVISION_RESPONSE, RC, UPDATE_SUBSCRIPTIONS, v3ConnackCode } from './mqtt-codes';
+import { PROVISION_RESPONSE, RC, v3ConnackCode } from './mqtt-codes';
 import { PacketFramer } from './mqtt-framing';
 import { acceptPresentedChain } from './mqtt-tls';
 import { handleDevicePublish } from './device-topics';
@@ -11,6 +11,7 @@ import { handleProvisionPublish } from './provision-session';
 import type { LimitHit, LimitSubject, TransportRateLimiter } from './rate-limits';
 import type { MqttDeps, PublishPacket, SessionContext, SessionInfo } from './session-context';
 import type { DeviceRecord } from './store';
+import { Subscriptions } from './subscriptions';
 
 // One MQTT connection of ThingsBoard's transport (reference §2.3–2.6): CONNECT, the session's lifecycle and the
 // packets every session type shares; the topics themselves are handled in device-topics, gateway-session and
@@ -36,7 +37,7 @@ export class MqttSession implements SessionContext {
     private authenticated?: DeviceRecord;
     info?: SessionInfo;
     private clientId = '';
-    private readonly subscriptions = new Map<string, number>();
+    private readonly subscriptions = new Subscriptions();
     /** set once at CONNECT when the device is marked "Is gateway" (MTH checkGatewaySession) */
     private gateway?: GatewaySession;
     private timers: NodeJS.Timeout[] = [];
@@ -177,12 +178,12 @@ export class MqttSession implements SessionContext {
         }
         switch (packet.cmd) {
             case 'publish':
-                if (this.state === 'provision') return handleProvisionPublish(this, packet, this.subscriptions.get(PROVISION_RESPONSE) ?? 0);
+                if (this.state === 'provision') return handleProvisionPublish(this, packet, this.subscriptions.qosFor(PROVISION_RESPONSE) ?? 0);
                 return handleDevicePublish(this, packet, this.gateway);
             case 'subscribe':
                 return this.onSubscribe(packet);
             case 'unsubscribe':
-                for (const topic of packet.unsubscriptions) this.subscriptions.delete(topic);
+                this.subscriptions.remove(packet.unsubscriptions);
                 return this.send({ cmd: 'unsuback', messageId: packet.messageId, granted: packet.unsubscriptions.map(() => 0) });
             case 'pingreq':
                 return this.send({ cmd: 'pingresp' });
@@ -269,15 +270,12 @@ export class MqttSession implements SessionContext {
     }
 
     private onSubscribe(packet: MqttPacket.ISubscribePacket): void {
-        const granted = packet.subscriptions.map((s) => {
-            const allowed = this.state === 'provision' ? s.topic === PROVISION_RESPONSE : DEVICE_FILTERS.has(s.topic);
-            if (!allowed) return this.protocolVersion === 5 ? RC.TOPIC_FILTER_INVALID : 0x80;
-            const qos = Math.min(s.qos, 1);
-            // subscribing to attribute updates or RPC is a message to the device actor; over a limit it is
-            // dropped silently (callback null) and the SUBACK still grants it
-            if (this.state === 'device' && UPDATE_SUBSCRIPTIONS.has(s.topic)) this.checkLimits();
-            this.subscriptions.set(s.topic, qos);
-            return qos;
+        // subscribing to attribute updates or RPC is a message to the device actor; over a limit it is dropped
+        // silently (callback null) and the SUBACK still grants it
+        const granted = this.subscriptions.grant(packet.subscriptions, {
+            provision: this.state === 'provision',
+            protocolVersion: this.protocolVersion,
+            onUpdateSubscription: () => this.checkLimits(),
         });
         this.send({ cmd: 'suback', messageId: packet.messageId, granted });
     }
@@ -291,7 +289,7 @@ export class MqttSession implements SessionContext {
 
     /** Sent whether or not the client subscribed, at the subscription's QoS or else 1 (getQoSForTopic). */
     publish(topic: string, payload: unknown): void {
-        const qos = this.subscriptions.get(topic) ?? this.subscriptionFor(topic) ?? 1;
+        const qos = this.subscriptions.qosFor(topic) ?? 1;
         this.send({
             cmd: 'publish',
             topic,
@@ -301,14 +299,5 @@ export class MqttSession implements SessionContext {
             retain: false,
             dup: false,
         });
-    }
-
-    private subscriptionFor(topic: string): number | undefined {
-        for (const [filter, qos] of this.subscriptions) {
-            if (filter.endsWith('/+') && topic.startsWith(filter.slice(0, -1)) && !topic.slice(filter.length - 1).includes('/')) {
-                return qos;
-            }
-        }
-        return undefined;
     }
 }

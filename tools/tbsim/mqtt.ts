@@ -1,4 +1,6 @@
+import type { AddressInfo } from 'net';
 import * as tls from 'tls';
+import { ChainOrderRelay } from './chain-order-relay';
 import { RC } from './mqtt-codes';
 import { MqttSession, type SessionRegistry } from './mqtt-session';
 import { TransportRateLimiter, type LimitHit, type TransportRateLimits } from './rate-limits';
@@ -19,7 +21,10 @@ export interface RateLimitViolation extends LimitHit {
 }
 
 export class MqttServer implements SessionRegistry {
+    /** the TLS listener itself, on a loopback port only the relay dials */
     readonly server: tls.Server;
+    /** what clients dial: checks the order of the client's chain, then relays to `server` */
+    readonly relay: ChainOrderRelay;
     private readonly connections = new Set<MqttSession>();
     private readonly byDevice = new Map<string, MqttSession>();
     readonly limiter: TransportRateLimiter;
@@ -32,13 +37,15 @@ export class MqttServer implements SessionRegistry {
             deps.store.tenantId,
         );
         this.server = tls.createServer(
-            { key: deps.tls.key, cert: deps.tls.cert, requestCert: true, rejectUnauthorized: false },
+            // TLS 1.2 at most, so the relay can read the client's Certificate message (see chain-order-relay.ts)
+            { key: deps.tls.key, cert: deps.tls.cert, requestCert: true, rejectUnauthorized: false, maxVersion: 'TLSv1.2' },
             (socket) => {
                 const session = new MqttSession(socket, this);
                 this.connections.add(session);
                 socket.once('close', () => this.connections.delete(session));
             },
         );
+        this.relay = new ChainOrderRelay(() => ({ host: '127.0.0.1', port: (this.server.address() as AddressInfo).port }), deps.log);
         this.server.on('tlsClientError', (err) => deps.log(`MQTT TLS handshake failed: ${err.message}`));
         deps.store.on('credentialsChanged', (deviceId: string) => this.kickDevice(deviceId, RC.ADMINISTRATIVE_ACTION));
         deps.store.on('deviceDeleted', (deviceId: string) => this.kickDevice(deviceId, RC.ADMINISTRATIVE_ACTION));
@@ -74,10 +81,34 @@ export class MqttServer implements SessionRegistry {
         this.byDevice.get(deviceId)?.kick(reason);
     }
 
-    close(): Promise<void> {
-        return new Promise((resolve) => {
-            this.server.close(() => resolve());
-            for (const c of this.connections) c.destroy();
-        });
+    /** Listens on `port`/`host` for clients (0 = any free port) and returns the port. */
+    async listen(port: number, host: string): Promise<number> {
+        await listenOn(this.server, 0, '127.0.0.1');
+        try {
+            return await listenOn(this.relay.server, port, host);
+        } catch (err) {
+            this.server.close();
+            throw err;
+        }
     }
+
+    close(): Promise<void> {
+        return Promise.all([
+            this.relay.close(),
+            new Promise<void>((resolve) => {
+                this.server.close(() => resolve());
+                for (const c of this.connections) c.destroy();
+            }),
+        ]).then(() => undefined);
+    }
+}
+
+function listenOn(server: import('net').Server, port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+            server.off('error', reject);
+            resolve((server.address() as AddressInfo).port);
+        });
+    });
 }

@@ -2,7 +2,14 @@ import type { TelemetryEntry } from './store';
 
 // JSON payload rules of ThingsBoard's JsonConverter (§4.1, §4.2, §4.4 of the reference).
 
+/** The adaptor could not convert the payload (AdaptorException): v5 PUBACK 0x99, v3 close. */
 export class InvalidPayload extends Error {}
+
+/**
+ * A gateway payload that parses as JSON but has the wrong shape: AbstractGatewaySessionHandler throws a
+ * RuntimeException (JsonSyntaxException, IllegalArgumentException), which MTH answers with PUBACK 0x83 and a close.
+ */
+export class GatewayPayloadError extends Error {}
 
 const PARSABLE_NUMBER = /^-?(\d+(\.\d+)?|\.\d+)$/;
 
@@ -66,25 +73,25 @@ export function parseAttributes(payload: Buffer): Record<string, unknown> {
 /** v1/gateway/telemetry: {"Dev A":[…]}; non-array entries are dropped, nothing valid is an error. */
 export function parseGatewayTelemetry(payload: Buffer, now = Date.now()): Map<string, TelemetryEntry[]> {
     const value = parseJson(payload);
-    if (!isObject(value)) throw new InvalidPayload('gateway telemetry must be a JSON object');
+    if (!isObject(value)) throw new GatewayPayloadError('gateway telemetry must be a JSON object');
     const out = new Map<string, TelemetryEntry[]>();
     for (const [device, entries] of Object.entries(value)) {
         if (!Array.isArray(entries)) continue;
         out.set(device, telemetryElements(entries, now));
     }
-    if (out.size === 0) throw new InvalidPayload('no valid device telemetry in gateway message');
+    if (out.size === 0) throw new GatewayPayloadError('no valid device telemetry in gateway message');
     return out;
 }
 
 /** v1/gateway/attributes: {"Dev A":{"k":"v"}}. */
 export function parseGatewayAttributes(payload: Buffer): Map<string, Record<string, unknown>> {
     const value = parseJson(payload);
-    if (!isObject(value)) throw new InvalidPayload('gateway attributes must be a JSON object');
+    if (!isObject(value)) throw new GatewayPayloadError('gateway attributes must be a JSON object');
     const out = new Map<string, Record<string, unknown>>();
     for (const [device, attrs] of Object.entries(value)) {
         if (isObject(attrs)) out.set(device, convertValues(attrs));
     }
-    if (out.size === 0) throw new InvalidPayload('no valid device attributes in gateway message');
+    if (out.size === 0) throw new GatewayPayloadError('no valid device attributes in gateway message');
     return out;
 }
 
@@ -92,7 +99,7 @@ export function parseGatewayAttributes(payload: Buffer): Map<string, Record<stri
 export function parseGatewayDevice(payload: Buffer): { device: string; type?: string } {
     const value = parseJson(payload);
     if (!isObject(value) || typeof value.device !== 'string' || value.device === '') {
-        throw new InvalidPayload('gateway connect/disconnect needs a "device" name');
+        throw new GatewayPayloadError('gateway connect/disconnect needs a "device" name');
     }
     return { device: value.device, type: typeof value.type === 'string' ? value.type : undefined };
 }
