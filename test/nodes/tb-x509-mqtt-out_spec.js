@@ -9,7 +9,7 @@ const path = require('path');
 const { helper, nodes, coreNode, dist } = require('../support/node-red');
 const { pollUntil } = require('../support/wait');
 const { recordOutNode } = require('../support/mqtt-out-flow');
-const { selfSigned, useSimAndNodeRed, simRest } = require('../provision/support');
+const { selfSigned, signedByCa, useSimAndNodeRed, simRest } = require('../provision/support');
 
 const catchNode = coreNode('core/common/25-catch.js');
 const completeNode = coreNode('core/common/24-complete.js');
@@ -211,6 +211,25 @@ describe('tb-x509-mqtt-out against tbsim', function () {
         await waitFor(() => caught.length === 1);
         assert.match(caught[0].error.message, /^Error: The device identity of config "tbsim" cannot be used: .*does not belong to the certificate/);
         assert.ok(!caught[0].error.message.includes('PRIVATE KEY'), 'no key material in the message');
+    });
+
+    it('connects with a shuffled chain holding a stray certificate: sent leaf → issuer, the stray left out and named in a warning', async function () {
+        const device = signedByCa(dir, 'chain-1');
+        const stray = selfSigned(dir, 'stray-cert');
+        const deviceId = await registerDevice(sim, 'chain-1', device.certPem);
+        // the server checks the chain in the order sent: a CA before its leaf would fail the handshake
+        const shuffled = { certPem: stray.certPem + device.caPem + device.certPem, keyPem: device.keyPem };
+        const { out, caught, completed } = await load(shuffled);
+        // every warn of this node so far, also those before this line (the spy of the test helper)
+        const warningsOf = () => out.warn.getCalls().filter((c) => c.thisValue === out).map((c) => String(c.args[0]));
+        out.receive({ payload: { chained: 1 } });
+        await waitFor(() => completed.length + caught.length === 1);
+        assert.deepStrictEqual(caught.map((m) => m.error.message), []);
+        assert.deepStrictEqual(sim.telemetry(deviceId).map((e) => e.values), [{ chained: 1 }]);
+        const warnings = warningsOf();
+        assert.strictEqual(warnings.length, 1);
+        assert.match(warnings[0], /"stray-cert"/);
+        assert.match(warnings[0], /not on the certificate's issuer path/);
     });
 
     it('without a config: red "no config" status and every msg fails', async function () {
