@@ -43,6 +43,8 @@ export class SharedConnection {
     private transientAttempts = 0;
     private retryTimer?: NodeJS.Timeout;
     private retryRequested = false;
+    /** reconnect as soon as the session under way is established (see reconnectIfConnectedAs) */
+    private renewAfterConnect = false;
 
     constructor(
         protected readonly settings: ConfigSettings,
@@ -139,10 +141,14 @@ export class SharedConnection {
         }
     }
 
-    /** A new session for a server-side change of the device (e.g. marked gateway); nothing queued is lost. */
+    /**
+     * A new session for a server-side change of the device (e.g. marked gateway); nothing queued
+     * is lost. A CONNECT already under way may predate the change: that session is replaced too.
+     */
     reconnectIfConnectedAs(credentialsId: string): void {
-        if (this.phase !== 'connected' || this.claim.heldCredentialsId !== credentialsId) return;
-        void this.attempt();
+        if (this.claim.heldCredentialsId !== credentialsId) return;
+        if (this.phase === 'connected') void this.attempt();
+        else if (this.phase === 'connecting') this.renewAfterConnect = true;
     }
 
     /** Ends the connection for good: what still waits fails with MQTT_CLOSED. */
@@ -182,6 +188,7 @@ export class SharedConnection {
         if (this.retryTimer) clearTimeout(this.retryTimer);
         this.retryTimer = undefined;
         this.retryRequested = false;
+        this.renewAfterConnect = false;
         const generation = ++this.generation;
         this.session?.drop();
         this.session = undefined;
@@ -232,7 +239,10 @@ export class SharedConnection {
         this.governor.onConnected(session, () => {
             if (generation === this.generation && this.session === session) this.outbox.attach(session, generation);
         });
-        if (this.retryRequested) {
+        if (this.renewAfterConnect) {
+            this.renewAfterConnect = false;
+            void this.attempt();
+        } else if (this.retryRequested) {
             this.retryRequested = false;
             void this.reconnectIfIdentityChanged();
         }
