@@ -53,6 +53,9 @@ export interface SharedConnectionOptions {
     registry?: IdentityRegistry;
 }
 
+/** How long a connection without users (after a redeploy) stays open for them to come back. */
+export const IDLE_CLOSE_MS = 10_000;
+
 /** A message still unacknowledged after this many sends fails. */
 export const MAX_SENDS = 3;
 

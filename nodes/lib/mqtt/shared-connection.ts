@@ -2,7 +2,7 @@ import type { ConfigSettings } from '../config-settings';
 import type { CodedError } from '../errors';
 import type { LoadedIdentity } from '../pki/identity-provider';
 import { attemptMaterial, mqttClientOptions } from './client-options';
-import { MAX_SENDS, resolveOptions, type ConnectionPhase, type ConnectionState, type ConnectionUser, type IdentityLookup, type PublishRequest, type SharedConnectionOptions } from './connection-types';
+import { IDLE_CLOSE_MS, MAX_SENDS, resolveOptions, type ConnectionPhase, type ConnectionState, type ConnectionUser, type IdentityLookup, type PublishRequest, type SharedConnectionOptions } from './connection-types';
 import type { DeliveryCallback, DeliveryEntry } from './delivery-queue';
 import { classifyClose, failureError, isUnsupportedProtocol, type Failure } from './failure';
 import { IdentityClaim } from './identity-claim';
@@ -14,11 +14,7 @@ import { retryDelay } from './reconnect-policy';
 import { openSession, Session, type SessionEnd } from './session';
 import { UserNotifier } from './user-notifier';
 
-export { CONNECTION_DEFAULTS } from './connection-types';
 export type { ConnectionPhase, ConnectionState, ConnectionUser, IdentityLookup, PublishRequest, SharedConnectionOptions } from './connection-types';
-
-/** How long a connection without users (after a redeploy) stays open for them to come back. */
-const IDLE_CLOSE_MS = 10_000;
 
 /**
  * The one MQTT connection of a tb-x509-config, shared by every tb-x509-mqtt-out that
@@ -53,15 +49,13 @@ export class SharedConnection {
     ) {
         this.options = resolveOptions(options);
         this.protocolVersion = options.protocolVersion ?? 5;
-        this.outbox = new Outbox(
-            {
-                onCallbackError: (entry, err) => this.users.logCallbackError(entry.userId, 'delivery', err),
-                onStall: (exhausted) => this.onStall(exhausted),
-                onPaced: () => this.users.scheduleState(),
-                onDelivered: () => this.governor.onDelivered(),
-            },
-            { ackTimeoutMs: this.options.ackTimeoutMs, maxSends: MAX_SENDS },
-        );
+        const hooks = {
+            onCallbackError: (entry: DeliveryEntry, err: unknown) => this.users.logCallbackError(entry.userId, 'delivery', err),
+            onStall: (exhausted: DeliveryEntry[]) => this.onStall(exhausted),
+            onPaced: () => this.users.scheduleState(),
+            onDelivered: () => this.governor.onDelivered(),
+        };
+        this.outbox = new Outbox(hooks, { ackTimeoutMs: this.options.ackTimeoutMs, maxSends: MAX_SENDS });
         this.governor = new RateGovernor(this.outbox, this.options.limitsTimeoutMs);
         const holder = { ownerId: this.options.configId, ownerLabel: settings.label, warn: (w: CodedError) => this.users.warn(w) };
         this.claim = new IdentityClaim(this.options.registry, settings, holder, () => {
@@ -271,16 +265,10 @@ export class SharedConnection {
     private onFailure(generation: number, failure: Failure, blocking?: CodedError): void {
         this.failure = failure;
         const delay = retryDelay({ failure, transientAttempts: this.transientAttempts, retryRequested: this.retryRequested && !blocking });
-        if (failure.class === 'permanent') {
-            this.blocking = blocking ?? failureError(failure, this.failureContext());
-            this.outbox.queue.failAll(this.blocking);
-        } else if (failure.class === 'contended') {
-            this.blocking = undefined;
-            this.users.warnOnce(`taken-over:${this.claim.heldCredentialsId}`, failureError(failure, this.failureContext()));
-        } else {
-            this.blocking = undefined;
-            this.transientAttempts++;
-        }
+        this.blocking = failure.class === 'permanent' ? (blocking ?? failureError(failure, this.failureContext())) : undefined;
+        if (this.blocking) this.outbox.queue.failAll(this.blocking);
+        else if (failure.class === 'contended') this.users.warnOnce(`taken-over:${this.claim.heldCredentialsId}`, failureError(failure, this.failureContext()));
+        else this.transientAttempts++;
         this.wait(generation, delay);
     }
 
