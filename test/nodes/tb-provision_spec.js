@@ -47,10 +47,10 @@ describe('tb-provision node', function () {
         const outputs = [];
         await helper.load([injectNode, nodes.config, nodes.generate, nodes.provision], flow, credentials);
         const runtime = helper.getNode('cfg').runtime;
-        const notify = runtime.notifyProvisioned.bind(runtime);
+        const notifyProvisioned = runtime.notifyProvisioned.bind(runtime);
         runtime.notifyProvisioned = (id) => {
             provisioned.push(id);
-            notify(id);
+            notifyProvisioned(id);
         };
         helper.getNode('out').on('input', (msg) => outputs.push(msg));
         const errors = [];
