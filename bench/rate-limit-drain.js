@@ -10,7 +10,7 @@
 // Build first: npm run build
 const fs = require('fs');
 const path = require('path');
-const { tempDir, x509Device } = require('../test/tbsim/support');
+const { tempDir, makeCert, curl, login, bearer } = require('../test/tbsim/support');
 const { startTbsim } = require('../dist/tools/tbsim/index.js');
 const lib = path.resolve(__dirname, '..', 'dist', 'nodes', 'lib');
 const { SharedConnection } = require(path.join(lib, 'mqtt', 'shared-connection.js'));
@@ -32,7 +32,14 @@ async function main() {
     const dir = tempDir('rate-drain-');
     const sim = await startTbsim({ ...(tbVersion ? { tbVersion } : {}), rateLimits: { transportDeviceTelemetryMsgRateLimit: limit } });
     try {
-        const { cert, deviceId } = await x509Device(sim, dir, 'drain-device');
+        // a tenant login, not an API key: those exist only from 4.3
+        const cert = await makeCert(dir, 'drain-device');
+        const res = await curl(sim, 'POST', '/api/device-with-credentials', {
+            auth: bearer((await login(sim)).token),
+            body: { device: { name: 'drain-device' }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: cert.certPem } },
+        });
+        if (res.status !== 200) throw new Error(`registering the device failed: ${res.text}`);
+        const deviceId = res.body.id.id;
         const identity = {
             certPem: cert.certPem, keyPem: cert.keyPem, commonName: 'drain-device', credentialsId: 'drain',
             notBefore: new Date(Date.now() - 60000), notAfter: new Date(Date.now() + 86400000),
