@@ -6,11 +6,22 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const { startTbsim, tempDir, x509Device, curl, apiKey } = require('../tbsim/support');
+const { startTbsim, tempDir, makeCert, curl, login, bearer } = require('../tbsim/support');
 
 const lib = path.resolve(__dirname, '..', '..', 'dist', 'nodes', 'lib');
 const { SharedConnection } = require(path.join(lib, 'mqtt', 'shared-connection.js'));
 const { IdentityRegistry } = require(path.join(lib, 'mqtt', 'identity-registry.js'));
+
+/** A device with an X.509 certificate, registered with a tenant login (API keys exist only from 4.3). */
+async function x509Device(sim, dir, name) {
+    const cert = await makeCert(dir, name);
+    const auth = bearer((await login(sim)).token);
+    const res = await curl(sim, 'POST', '/api/device-with-credentials', {
+        auth, body: { device: { name }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: cert.certPem } },
+    });
+    if (res.status !== 200) throw new Error(`registering ${name} failed: ${res.text}`);
+    return { cert, deviceId: res.body.id.id, device: res.body, auth };
+}
 
 function connectionFor(sim, cert, options = {}) {
     const identity = {
@@ -80,12 +91,12 @@ describe('shared connection against tbsim', function () {
 
     it('delivers gateway telemetry after the device is marked gateway and the connection reconnects', async function () {
         const tb = await sim();
-        const { cert, deviceId, device } = await x509Device(tb, dir, 'late-gateway');
+        const { cert, deviceId, device, auth } = await x509Device(tb, dir, 'late-gateway');
         const { conn, states } = track(connectionFor(tb, cert, { commonName: 'late-gateway', credentialsId: 'late', connection: { ackTimeoutMs: 20000 } }));
         await until(() => states.some((s) => s.phase === 'connected'));
         const pending = publish(conn, 'v1/gateway/telemetry', { 'Sensor B': [{ t: 7 }] });
         await new Promise((r) => setTimeout(r, 300)); // sent on the plain session: no PUBACK
-        const res = await curl(tb, 'POST', '/api/device', { auth: apiKey(tb), body: { ...device, additionalInfo: { ...(device.additionalInfo || {}), gateway: true } } });
+        const res = await curl(tb, 'POST', '/api/device', { auth, body: { ...device, additionalInfo: { ...(device.additionalInfo || {}), gateway: true } } });
         assert.strictEqual(res.status, 200, res.text);
         conn.reconnectIfConnectedAs('late');
         assert.strictEqual(await pending, undefined, 'acknowledged on the gateway session');
@@ -122,7 +133,7 @@ describe('shared connection against tbsim', function () {
         const two = await sim();
         const { cert } = await x509Device(one, dir, 'twice');
         const res = await curl(two, 'POST', '/api/device-with-credentials', {
-            auth: apiKey(two), body: { device: { name: 'twice' }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: cert.certPem } },
+            auth: bearer((await login(two)).token), body: { device: { name: 'twice' }, credentials: { credentialsType: 'X509_CERTIFICATE', credentialsValue: cert.certPem } },
         });
         assert.strictEqual(res.status, 200, res.text);
         const registry = new IdentityRegistry();

@@ -98,10 +98,11 @@ describe('tb-x509-config identity', function () {
             assert.strictEqual(loaded.certPem, ec.certPem);
         });
 
-        it('keeps the chain after the leaf for the TLS handshake; leafPem is the leaf alone', async function () {
-            const loaded = await (await deploy({}, { cert: ec.certPem + other.certPem, key: ec.keyPem })).current();
-            assert.strictEqual(loaded.certPem, ec.certPem + other.certPem);
+        it('leaves a certificate that did not issue the leaf out of the TLS chain, naming it; leafPem is the leaf alone', async function () {
+            const loaded = await (await deploy({}, { cert: other.certPem + ec.certPem, key: ec.keyPem })).current();
+            assert.strictEqual(loaded.certPem, ec.certPem);
             assert.strictEqual(loaded.leafPem, ec.certPem);
+            assert.deepStrictEqual(loaded.droppedCertificates, ['dev-other']);
         });
 
         it('a file supplies the half whose credential is empty', async function () {
@@ -112,12 +113,13 @@ describe('tb-x509-config identity', function () {
     });
 
     describe('PKCS#12', function () {
-        it('loads a bundle made by openssl pkcs12 -export (leaf first, chain after)', async function () {
+        it('loads a bundle made by openssl pkcs12 -export (the key\'s certificate first, unrelated extras dropped)', async function () {
             const p12 = await makePkcs12(ec.key, ec.crt, PASSPHRASE, [], other.crt);
             const loaded = await (await deploy({}, { pkcs12: p12, pkcs12Password: PASSPHRASE })).current();
             assert.strictEqual(loaded.source, 'pkcs12');
             assert.strictEqual(loaded.fingerprint, await fingerprintOf(ec.crt));
-            assert.strictEqual(loaded.certPem, ec.certPem + other.certPem);
+            assert.strictEqual(loaded.certPem, ec.certPem);
+            assert.deepStrictEqual(loaded.droppedCertificates, ['dev-other']);
         });
 
         it('loads an RSA bundle made with -legacy (RC2/3DES, SHA-1 MAC)', async function () {
@@ -314,6 +316,56 @@ describe('tb-x509-config identity', function () {
             );
             await helper.unload();
             await assertFails((await deploy({ certFile: ec.crt, keyFile: ec.key })).install(generated), 'INSTALL_REFUSED', 'Config "Plant A" has its own file identity, so a generated identity cannot be installed in it. Clear the config\'s certificate and key (credentials and file paths) or use x509-generate without this config.');
+        });
+    });
+
+    describe('client certificate chain order', function () {
+        /** root → intermediate → leaf (EC), plus a stray self-signed certificate; files in `dir`. */
+        async function makeChain(prefix) {
+            const f = (name) => path.join(dir, `${prefix}-${name}`);
+            const ext = f('ca.ext');
+            fs.writeFileSync(ext, 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n');
+            for (const name of ['root', 'inter', 'leaf', 'stray']) await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', f(`${name}.key`)]);
+            await openssl(['req', '-x509', '-new', '-key', f('root.key'), '-subj', '/CN=Chain Root', '-days', '30', '-out', f('root.pem')]);
+            await openssl(['req', '-x509', '-new', '-key', f('stray.key'), '-subj', '/CN=Stray Cert', '-days', '30', '-out', f('stray.pem')]);
+            await openssl(['req', '-new', '-key', f('inter.key'), '-subj', '/CN=Chain Intermediate', '-out', f('inter.csr')]);
+            await openssl(['x509', '-req', '-in', f('inter.csr'), '-CA', f('root.pem'), '-CAkey', f('root.key'), '-CAcreateserial', '-days', '30', '-extfile', ext, '-out', f('inter.pem')]);
+            await openssl(['req', '-new', '-key', f('leaf.key'), '-subj', '/CN=chain-device', '-out', f('leaf.csr')]);
+            await openssl(['x509', '-req', '-in', f('leaf.csr'), '-CA', f('inter.pem'), '-CAkey', f('inter.key'), '-CAcreateserial', '-days', '30', '-out', f('leaf.pem')]);
+            const pem = (name) => fs.readFileSync(f(`${name}.pem`), 'utf8');
+            return { f, pem, key: fs.readFileSync(f('leaf.key'), 'utf8') };
+        }
+
+        it('puts a shuffled chain in leaf → issuer order and drops a certificate that links to nothing, naming it', async function () {
+            const c = await makeChain('shuffled');
+            const shuffled = [c.pem('stray'), c.pem('root'), c.pem('leaf'), c.pem('inter')].join('');
+            const loaded = await (await deploy({}, { cert: shuffled, key: c.key })).current();
+            assert.strictEqual(loaded.commonName, 'chain-device');
+            assert.deepStrictEqual(loaded.droppedCertificates, ['Stray Cert']);
+            const blocks = loaded.certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n/g);
+            assert.strictEqual(blocks.length, 3);
+            // each certificate is issued by the next one, as openssl checks it
+            for (let i = 0; i < blocks.length - 1; i++) {
+                const cert = c.f(`out-${i}.pem`);
+                const issuer = c.f(`out-${i + 1}.pem`);
+                fs.writeFileSync(cert, blocks[i]);
+                fs.writeFileSync(issuer, blocks[i + 1]);
+                const { stdout } = await openssl(['verify', '-partial_chain', '-CAfile', issuer, cert]);
+                assert.match(stdout, /: OK/);
+            }
+            const subjects = [];
+            for (let i = 0; i < blocks.length; i++) subjects.push((await openssl(['x509', '-noout', '-subject', '-in', c.f(`out-${i}.pem`)])).stdout.trim());
+            assert.deepStrictEqual(subjects.map((x) => x.replace(/^subject=\s*/, '')), ['CN = chain-device', 'CN = Chain Intermediate', 'CN = Chain Root']);
+        });
+
+        it('refuses a chain in which no certificate belongs to the key, before connecting', async function () {
+            const c = await makeChain('nokey');
+            const other = fs.readFileSync(c.f('stray.key'), 'utf8');
+            await assert.rejects((await deploy({}, { cert: c.pem('leaf') + c.pem('inter'), key: other })).current(), (err) => {
+                assert.strictEqual(err.code, 'KEY_CERT_MISMATCH');
+                assert.strictEqual(err.params.commonName, 'chain-device');
+                return true;
+            });
         });
     });
 

@@ -5,10 +5,11 @@
 // the unregistered-certificate case recovering once the certificate is provisioned.
 const assert = require('assert');
 const mqtt = require('mqtt');
-const { helper, nodes, coreNode } = require('../support/node-red');
+const path = require('path');
+const { helper, nodes, coreNode, dist } = require('../support/node-red');
 const { pollUntil } = require('../support/wait');
 const { recordOutNode } = require('../support/mqtt-out-flow');
-const { selfSigned, useSimAndNodeRed, simRest } = require('../provision/support');
+const { selfSigned, signedByCa, useSimAndNodeRed, simRest } = require('../provision/support');
 
 const catchNode = coreNode('core/common/25-catch.js');
 const completeNode = coreNode('core/common/24-complete.js');
@@ -212,6 +213,25 @@ describe('tb-x509-mqtt-out against tbsim', function () {
         assert.ok(!caught[0].error.message.includes('PRIVATE KEY'), 'no key material in the message');
     });
 
+    it('connects with a shuffled chain holding a stray certificate: sent leaf → issuer, the stray left out and named in a warning', async function () {
+        const device = signedByCa(dir, 'chain-1');
+        const stray = selfSigned(dir, 'stray-cert');
+        const deviceId = await registerDevice(sim, 'chain-1', device.certPem);
+        // the server checks the chain in the order sent: a CA before its leaf would fail the handshake
+        const shuffled = { certPem: stray.certPem + device.caPem + device.certPem, keyPem: device.keyPem };
+        const { out, caught, completed } = await load(shuffled);
+        // every warn of this node so far, also those before this line (the spy of the test helper)
+        const warningsOf = () => out.warn.getCalls().filter((c) => c.thisValue === out).map((c) => String(c.args[0]));
+        out.receive({ payload: { chained: 1 } });
+        await waitFor(() => completed.length + caught.length === 1);
+        assert.deepStrictEqual(caught.map((m) => m.error.message), []);
+        assert.deepStrictEqual(sim.telemetry(deviceId).map((e) => e.values), [{ chained: 1 }]);
+        const warnings = warningsOf();
+        assert.strictEqual(warnings.length, 1);
+        assert.match(warnings[0], /"stray-cert"/);
+        assert.match(warnings[0], /not on the certificate's issuer path/);
+    });
+
     it('without a config: red "no config" status and every msg fails', async function () {
         await helper.load([nodes.config, nodes.mqttOut, catchNode, completeNode], onTab([
             { id: 'tab', type: 'tab' },
@@ -226,14 +246,22 @@ describe('tb-x509-mqtt-out against tbsim', function () {
         assert.strictEqual(caught[0].error.message, 'Error: No ThingsBoard config is selected, or it is not deployed. Open the node and choose a tb-x509-config.');
     });
 
-    it('turns a server-refused publish (MQTT 5 PUBACK reason) into a Catch message', async function () {
-        const id = selfSigned(dir, 'puback-1');
-        await registerDevice(sim, 'puback-1', id.certPem);
-        // a gateway topic on a device that is not a gateway: ThingsBoard does not serve it there
-        const { out, caught, completed } = await load(id, { target: 'gateway-telemetry' });
-        out.receive({ payload: { 'Dev A': [{ t: 1 }] } });
-        await waitFor(() => caught.length + completed.length === 1);
-        if (caught.length) assert.match(caught[0].error.message, /^Error: The server refused the message on v1\/gateway\/telemetry: .+ \(reason code 0x[0-9a-f]{2}\)\.$/);
-        else this.skip(); // the stand-in accepts it: nothing to assert about refusals here
+    it('fails a gateway message on a device that is not a gateway after three sends, through the Catch node, saying why', async function () {
+        const defaults = require(path.join(dist, 'lib', 'mqtt', 'connection-types.js')).CONNECTION_DEFAULTS;
+        const saved = defaults.ackTimeoutMs;
+        defaults.ackTimeoutMs = 300;
+        try {
+            const id = selfSigned(dir, 'puback-1');
+            await registerDevice(sim, 'puback-1', id.certPem);
+            // ThingsBoard neither acknowledges nor refuses gateway topics on a session that is not a gateway session
+            const { out, caught, completed } = await load(id, { target: 'gateway-telemetry' });
+            out.receive({ payload: { 'Dev A': [{ t: 1 }] } });
+            await waitFor(() => caught.length + completed.length === 1);
+            assert.deepStrictEqual(completed, []);
+            assert.match(caught[0].error.message, /^Error: ThingsBoard did not acknowledge the message on v1\/gateway\/telemetry \(sent 3 times/);
+            assert.match(caught[0].error.message, /is not a gateway in ThingsBoard/);
+        } finally {
+            defaults.ackTimeoutMs = saved;
+        }
     });
 });

@@ -2,7 +2,7 @@
 import type { CodedError } from '../errors';
 import type { LoadedIdentity } from '../pki/identity-provider';
 import type { Failure } from './failure';
-import type { IdentityRegistry } from './identity-registry';
+import { identityRegistry, type IdentityRegistry } from './identity-registry';
 import type { ConnectionUser as User } from './user-notifier';
 
 /** What the connection needs from the config's identity (IdentityProvider provides it). */
@@ -53,6 +53,9 @@ export interface SharedConnectionOptions {
     registry?: IdentityRegistry;
 }
 
+/** How long a connection without users (after a redeploy) stays open for them to come back. */
+export const IDLE_CLOSE_MS = 10_000;
+
 /** A message still unacknowledged after this many sends fails. */
 export const MAX_SENDS = 3;
 
@@ -64,3 +67,15 @@ export const CONNECTION_DEFAULTS = {
     ackTimeoutMs: 30_000,
     limitsTimeoutMs: 1_000,
 };
+
+/** Every option but the protocol version, defaults filled in. */
+export function resolveOptions(options: SharedConnectionOptions): Required<Omit<SharedConnectionOptions, 'protocolVersion'>> {
+    return {
+        configId: options.configId,
+        connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
+        closeGraceMs: options.closeGraceMs ?? 2_000,
+        ackTimeoutMs: options.ackTimeoutMs ?? CONNECTION_DEFAULTS.ackTimeoutMs,
+        limitsTimeoutMs: options.limitsTimeoutMs ?? CONNECTION_DEFAULTS.limitsTimeoutMs,
+        registry: options.registry ?? identityRegistry,
+    };
+}

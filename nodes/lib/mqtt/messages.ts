@@ -54,6 +54,8 @@ export const ERRORS = {
         'No ThingsBoard config is selected, or it is not deployed. Open the node and choose a tb-x509-config.',
     MQTT_QUEUE_FULL:
         'Not sent: __count__ messages already wait for the connection to __server__ (queue size __size__). Check the connection, or raise the node\'s Queue size.',
+    MQTT_QUEUE_FULL_RATE_LIMITED:
+        'Not sent: __count__ messages already wait to be sent to __server__ below its rate limits (queue size __size__). Send less often, or raise the node\'s Queue size.',
     MQTT_CLOSED:
         'Not delivered: the connection to __server__ was closed (flow stopped or redeployed) before the server acknowledged the message.',
     MQTT_DROPPED_ON_CLOSE:
@@ -81,6 +83,8 @@ export const ERRORS = {
     // --- warnings (node.warn)
     MQTT_IDENTITY_SHARED:
         'Configs "__config__" and "__other__" hold the same device certificate (CN "__commonName__"). ThingsBoard allows one session per device: only "__config__" connects. Give each config its own certificate.',
+    MQTT_CHAIN_CERTS_DROPPED:
+        'The device certificate chain of config "__config__" (CN "__commonName__") holds certificates that are not on the certificate\'s issuer path: __names__. They are left out of the connection; remove them from the chain.',
     MQTT_SESSION_TAKEN_OVER:
         'Another client connected to __server__ with the device certificate of config "__config__" (CN "__commonName__") and took over its session (ThingsBoard allows one session per device). Make sure no other program uses this certificate.',
 } as const satisfies MessageTable;

@@ -5,6 +5,7 @@
  * broken (ThingsBoard sends none, e.g., for gateway topics on a session that is not a
  * gateway session): the owner is told, with the messages that have had their last send.
  */
+import type { CodedError } from '../errors';
 import { DeliveryQueue, type CallbackErrorHandler, type DeliveryCallback, type DeliveryEntry } from './delivery-queue';
 import { pubackReason } from './failure';
 import { fail } from './messages';
@@ -81,6 +82,17 @@ export class Outbox {
         this.clearTimers();
         this.setPaced(false);
         if (!keepInFlight) this.queue.requeueInFlight();
+    }
+
+    /**
+     * Why a new message of `userId` is refused, if it is: the user's bound on messages that
+     * wait (while disconnected, or held back below the server's rate limits) is reached.
+     */
+    refusal(userId: string, queueSize: number, connected: boolean, server: string): CodedError | undefined {
+        if (connected && !this.paced) return undefined;
+        const count = this.queue.countFor(userId);
+        if (count < queueSize) return undefined;
+        return fail(connected ? 'MQTT_QUEUE_FULL_RATE_LIMITED' : 'MQTT_QUEUE_FULL', { count, size: queueSize, server });
     }
 
     add(userId: string, topic: string, body: string | Buffer, qos: 0 | 1, callback: DeliveryCallback): void {

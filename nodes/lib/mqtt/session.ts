@@ -3,7 +3,8 @@
  * socket closes. The shared connection makes a new one for every attempt.
  */
 import * as mqtt from 'mqtt';
-import { endClient } from './client-options';
+import { endClient, errorText } from './client-options';
+import type { Failure } from './failure';
 import { CorkedWriter } from './corked-writer';
 
 /** How the session ended, for classification. */
@@ -79,5 +80,14 @@ export class Session {
     async close(graceMs: number): Promise<void> {
         this.ended = true;
         await endClient(this.client, graceMs);
+    }
+}
+
+/** A new session, or the failure when mqtt.js refuses the options at once (e.g. a key that does not fit the certificate). */
+export function openSession(options: mqtt.IClientOptions, handlers: SessionHandlers): Session | Failure {
+    try {
+        return new Session(options, handlers);
+    } catch (err) {
+        return { class: 'permanent', status: 'mqtt-identity-unusable', detail: errorText(err) };
     }
 }

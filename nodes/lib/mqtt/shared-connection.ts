@@ -1,25 +1,20 @@
 import type { ConfigSettings } from '../config-settings';
 import type { CodedError } from '../errors';
 import type { LoadedIdentity } from '../pki/identity-provider';
-import { validityProblem } from '../pki/validity';
-import { attemptMaterial, errorText, mqttClientOptions } from './client-options';
-import { CONNECTION_DEFAULTS, MAX_SENDS, type ConnectionPhase, type ConnectionState, type ConnectionUser, type IdentityLookup, type PublishRequest, type SharedConnectionOptions } from './connection-types';
+import { attemptMaterial, mqttClientOptions } from './client-options';
+import { IDLE_CLOSE_MS, MAX_SENDS, resolveOptions, type ConnectionPhase, type ConnectionState, type ConnectionUser, type IdentityLookup, type PublishRequest, type SharedConnectionOptions } from './connection-types';
 import type { DeliveryCallback, DeliveryEntry } from './delivery-queue';
 import { classifyClose, failureError, isUnsupportedProtocol, type Failure } from './failure';
 import { IdentityClaim } from './identity-claim';
-import { identityRegistry } from './identity-registry';
+import { identityWarnings } from './identity-warnings';
 import { fail } from './messages';
 import { notAcknowledged, Outbox } from './outbox';
 import { RateGovernor } from './rate-governor';
-import { PERMANENT_RETRY_MS, retryDelay } from './reconnect-policy';
-import { Session, type SessionEnd } from './session';
+import { retryDelay } from './reconnect-policy';
+import { openSession, Session, type SessionEnd } from './session';
 import { UserNotifier } from './user-notifier';
 
-export { CONNECTION_DEFAULTS } from './connection-types';
 export type { ConnectionPhase, ConnectionState, ConnectionUser, IdentityLookup, PublishRequest, SharedConnectionOptions } from './connection-types';
-
-/** How long a connection without users (after a redeploy) stays open for them to come back. */
-const IDLE_CLOSE_MS = 10_000;
 
 /**
  * The one MQTT connection of a tb-x509-config, shared by every tb-x509-mqtt-out that
@@ -44,32 +39,24 @@ export class SharedConnection {
     private transientAttempts = 0;
     private retryTimer?: NodeJS.Timeout;
     private retryRequested = false;
-    private idleTimer?: NodeJS.Timeout;
+    /** reconnect as soon as the session under way is established (see reconnectIfConnectedAs) */
+    private renewAfterConnect = false;
 
     constructor(
         protected readonly settings: ConfigSettings,
         protected readonly identity: IdentityLookup,
         options: SharedConnectionOptions,
     ) {
-        this.options = {
-            configId: options.configId,
-            connectTimeoutMs: options.connectTimeoutMs ?? 30_000,
-            closeGraceMs: options.closeGraceMs ?? 2_000,
-            ackTimeoutMs: options.ackTimeoutMs ?? CONNECTION_DEFAULTS.ackTimeoutMs,
-            limitsTimeoutMs: options.limitsTimeoutMs ?? CONNECTION_DEFAULTS.limitsTimeoutMs,
-            registry: options.registry ?? identityRegistry,
-        };
+        this.options = resolveOptions(options);
         this.protocolVersion = options.protocolVersion ?? 5;
-        this.outbox = new Outbox(
-            {
-                onCallbackError: (entry, err) => this.users.logCallbackError(entry.userId, 'delivery', err),
-                onStall: (exhausted) => this.onStall(exhausted),
-                onPaced: () => this.users.scheduleState(),
-                onDelivered: () => this.governor.onDelivered(),
-            },
-            { ackTimeoutMs: options.ackTimeoutMs ?? CONNECTION_DEFAULTS.ackTimeoutMs, maxSends: MAX_SENDS },
-        );
-        this.governor = new RateGovernor(this.outbox, options.limitsTimeoutMs ?? CONNECTION_DEFAULTS.limitsTimeoutMs);
+        const hooks = {
+            onCallbackError: (entry: DeliveryEntry, err: unknown) => this.users.logCallbackError(entry.userId, 'delivery', err),
+            onStall: (exhausted: DeliveryEntry[]) => this.onStall(exhausted),
+            onPaced: () => this.users.scheduleState(),
+            onDelivered: () => this.governor.onDelivered(),
+        };
+        this.outbox = new Outbox(hooks, { ackTimeoutMs: this.options.ackTimeoutMs, maxSends: MAX_SENDS });
+        this.governor = new RateGovernor(this.outbox, this.options.limitsTimeoutMs);
         const holder = { ownerId: this.options.configId, ownerLabel: settings.label, warn: (w: CodedError) => this.users.warn(w) };
         this.claim = new IdentityClaim(this.options.registry, settings, holder, () => {
             if (this.heldBy !== undefined) this.retryNow();
@@ -98,8 +85,6 @@ export class SharedConnection {
     register(userId: string, user: ConnectionUser): void {
         if (this.phase === 'closed') return;
         this.users.add(userId, user);
-        if (this.idleTimer) clearTimeout(this.idleTimer);
-        this.idleTimer = undefined;
         // the first user starts the connection, which tells every user 'connecting'
         if (this.phase === 'idle') void this.attempt();
         else this.users.tell(userId);
@@ -118,11 +103,7 @@ export class SharedConnection {
         } else if (this.users.size === 0) {
             // redeployed: the node comes back at once; if it does not (it now uses another
             // config), let go of the connection and the certificate after a while
-            this.idleTimer = setTimeout(() => {
-                this.idleTimer = undefined;
-                if (this.users.size === 0) void this.stop();
-            }, IDLE_CLOSE_MS);
-            this.idleTimer.unref();
+            this.users.whenNoneFor(IDLE_CLOSE_MS, () => void this.stop());
         } else {
             this.users.scheduleState();
         }
@@ -135,20 +116,11 @@ export class SharedConnection {
             callback(fail('MQTT_CLOSED', { server: this.server }));
             return;
         }
-        if (this.blocking) {
-            callback(this.blocking);
-            return;
-        }
         const connected = this.phase === 'connected' && this.outbox.attached;
-        if (!connected) {
-            const waiting = this.outbox.queue.countFor(userId);
-            if (waiting >= request.queueSize) {
-                callback(fail('MQTT_QUEUE_FULL', { count: waiting, size: request.queueSize, server: this.server }));
-                return;
-            }
-        }
+        const refusal = this.blocking ?? this.outbox.refusal(userId, request.queueSize, connected, this.server);
+        if (refusal) return callback(refusal);
         this.outbox.add(userId, request.topic, request.body, request.qos, callback);
-        if (!connected) this.users.scheduleState();
+        if (!connected || this.outbox.isPaced) this.users.scheduleState();
     }
 
     /** Retry at once: the identity changed, or it was just provisioned. */
@@ -163,12 +135,17 @@ export class SharedConnection {
         }
     }
 
-    /** A new session for a server-side change of the device (e.g. marked gateway); nothing queued is lost. */
+    /**
+     * A new session for a server-side change of the device (e.g. marked gateway); nothing queued
+     * is lost. A CONNECT already under way may predate the change: that session is replaced too.
+     */
     reconnectIfConnectedAs(credentialsId: string): void {
-        if (this.phase !== 'connected' || this.claim.heldCredentialsId !== credentialsId) return;
-        void this.attempt();
+        if (this.claim.heldCredentialsId !== credentialsId) return;
+        if (this.phase === 'connected') void this.attempt();
+        else if (this.phase === 'connecting') this.renewAfterConnect = true;
     }
 
+    /** Ends the connection for good: what still waits fails with MQTT_CLOSED. */
     async close(): Promise<void> {
         if (this.phase === 'closed') return;
         await this.stop();
@@ -196,10 +173,8 @@ export class SharedConnection {
 
     private clearTimers(): void {
         if (this.retryTimer) clearTimeout(this.retryTimer);
-        if (this.idleTimer) clearTimeout(this.idleTimer);
-        this.idleTimer = undefined;
         this.retryTimer = undefined;
-        this.users.cancelScheduled();
+        this.users.cancelTimers();
     }
 
     private async attempt(): Promise<void> {
@@ -207,6 +182,7 @@ export class SharedConnection {
         if (this.retryTimer) clearTimeout(this.retryTimer);
         this.retryTimer = undefined;
         this.retryRequested = false;
+        this.renewAfterConnect = false;
         const generation = ++this.generation;
         this.session?.drop();
         this.session = undefined;
@@ -219,32 +195,21 @@ export class SharedConnection {
             this.onFailure(generation, material.failure);
             return;
         }
-        const { identity, caPem } = material;
+        const { identity } = material;
         this.commonName = identity.commonName;
-        this.warnAboutValidity(identity);
+        for (const { key, warning } of identityWarnings(identity, this.settings.label)) this.users.warnOnce(key, warning);
         if (!this.claimIdentity(generation, identity)) return;
-
-        const options = mqttClientOptions({
-            settings: this.settings,
-            identity,
-            caPem,
-            clientId: this.clientId,
-            protocolVersion: this.protocolVersion,
-            connectTimeoutMs: this.options.connectTimeoutMs,
+        const { clientId, protocolVersion } = this;
+        const opened = openSession(mqttClientOptions({ settings: this.settings, ...material, clientId, protocolVersion, connectTimeoutMs: this.options.connectTimeoutMs }), {
+            onConnect: () => this.onConnected(generation),
+            onMessage: (topic, payload) => this.governor.onMessage(topic, payload),
+            onClose: (end) => {
+                this.session = undefined;
+                this.onClosed(generation, end);
+            },
         });
-        try {
-            this.session = new Session(options, {
-                onConnect: () => this.onConnected(generation),
-                onMessage: (topic, payload) => this.governor.onMessage(topic, payload),
-                onClose: (end) => {
-                    this.session = undefined;
-                    this.onClosed(generation, end);
-                },
-            });
-        } catch (err) {
-            // e.g. a key that does not fit the certificate, refused by tls.createSecureContext
-            this.onFailure(generation, { class: 'permanent', status: 'mqtt-identity-unusable', detail: errorText(err) });
-        }
+        if (opened instanceof Session) this.session = opened;
+        else this.onFailure(generation, opened);
     }
 
     /** One session per device: a certificate held by another config keeps this one off. */
@@ -252,19 +217,10 @@ export class SharedConnection {
         const refused = this.claim.claim(identity);
         this.heldBy = refused?.other.ownerLabel;
         if (!refused) return true;
-        const { other, warning } = refused;
-        this.users.warnOnce(`shared:${identity.credentialsId}:${other.ownerId}`, warning);
-        other.warn?.(warning);
-        this.failure = { class: 'permanent', status: 'mqtt-identity-in-use', detail: `held by ${other.ownerLabel}` };
-        this.blocking = refused.blocking;
-        this.outbox.queue.failAll(this.blocking);
-        this.wait(generation, PERMANENT_RETRY_MS);
+        this.users.warnOnce(`shared:${identity.credentialsId}:${refused.other.ownerId}`, refused.warning);
+        refused.other.warn?.(refused.warning);
+        this.onFailure(generation, { class: 'permanent', status: 'mqtt-identity-in-use', detail: `held by ${refused.other.ownerLabel}` }, refused.blocking);
         return false;
-    }
-
-    private warnAboutValidity(identity: LoadedIdentity): void {
-        const problem = validityProblem(identity, this.settings.label);
-        if (problem) this.users.warnOnce(`${problem.code}:${identity.credentialsId}`, problem);
     }
 
     private onConnected(generation: number): void {
@@ -273,13 +229,14 @@ export class SharedConnection {
         this.blocking = undefined;
         this.heldBy = undefined;
         this.setPhase('connected');
-        const session = this.session;
-        if (session) {
-            this.governor.onConnected(session, () => {
-                if (generation === this.generation && this.session === session) this.outbox.attach(session, generation);
-            });
-        }
-        if (this.retryRequested) {
+        const session = this.session as Session;
+        this.governor.onConnected(session, () => {
+            if (generation === this.generation && this.session === session) this.outbox.attach(session, generation);
+        });
+        if (this.renewAfterConnect) {
+            this.renewAfterConnect = false;
+            void this.attempt();
+        } else if (this.retryRequested) {
             this.retryRequested = false;
             void this.reconnectIfIdentityChanged();
         }
@@ -304,19 +261,14 @@ export class SharedConnection {
         this.onFailure(generation, failure);
     }
 
-    private onFailure(generation: number, failure: Failure): void {
+    /** `blocking`: what messages fail with, when not the failure's own error. */
+    private onFailure(generation: number, failure: Failure, blocking?: CodedError): void {
         this.failure = failure;
-        const delay = retryDelay({ failure, transientAttempts: this.transientAttempts, retryRequested: this.retryRequested });
-        if (failure.class === 'permanent') {
-            this.blocking = failureError(failure, this.failureContext());
-            this.outbox.queue.failAll(this.blocking);
-        } else if (failure.class === 'contended') {
-            this.blocking = undefined;
-            this.users.warnOnce(`taken-over:${this.claim.heldCredentialsId}`, failureError(failure, this.failureContext()));
-        } else {
-            this.blocking = undefined;
-            this.transientAttempts++;
-        }
+        const delay = retryDelay({ failure, transientAttempts: this.transientAttempts, retryRequested: this.retryRequested && !blocking });
+        this.blocking = failure.class === 'permanent' ? (blocking ?? failureError(failure, this.failureContext())) : undefined;
+        if (this.blocking) this.outbox.queue.failAll(this.blocking);
+        else if (failure.class === 'contended') this.users.warnOnce(`taken-over:${this.claim.heldCredentialsId}`, failureError(failure, this.failureContext()));
+        else this.transientAttempts++;
         this.wait(generation, delay);
     }
 
@@ -330,19 +282,12 @@ export class SharedConnection {
 
     /** No PUBACK in time: the session is broken. Messages sent for the last time fail; the rest go again on a new session. */
     private onStall(exhausted: DeliveryEntry[]): void {
-        for (const entry of exhausted) {
-            this.outbox.queue.settle(entry, notAcknowledged(entry, this.outbox.options, this.failureContext()));
-        }
+        for (const entry of exhausted) this.outbox.queue.settle(entry, notAcknowledged(entry, this.outbox.options, this.failureContext()));
         void this.attempt();
     }
 
     private async reconnectIfIdentityChanged(): Promise<void> {
-        let identity: LoadedIdentity | undefined;
-        try {
-            identity = await this.identity.current();
-        } catch {
-            identity = undefined;
-        }
+        const identity = await this.identity.current().catch(() => undefined);
         if (this.phase !== 'connected') return;
         if (identity && identity.credentialsId === this.claim.heldCredentialsId) return;
         void this.attempt();

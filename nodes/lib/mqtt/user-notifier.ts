@@ -23,6 +23,7 @@ export class UserNotifier<State> {
     private readonly users = new Map<string, ConnectionUser<State>>();
     private readonly warned = new Set<string>();
     private statusTimer?: NodeJS.Timeout;
+    private idleTimer?: NodeJS.Timeout;
 
     constructor(private readonly state: () => State) {}
 
@@ -32,6 +33,18 @@ export class UserNotifier<State> {
 
     add(userId: string, user: ConnectionUser<State>): void {
         this.users.set(userId, user);
+        if (this.idleTimer) clearTimeout(this.idleTimer);
+        this.idleTimer = undefined;
+    }
+
+    /** Runs `fn` when no user came (back) within `ms`. */
+    whenNoneFor(ms: number, fn: () => void): void {
+        if (this.idleTimer) clearTimeout(this.idleTimer);
+        this.idleTimer = setTimeout(() => {
+            this.idleTimer = undefined;
+            if (this.users.size === 0) fn();
+        }, ms);
+        this.idleTimer.unref();
     }
 
     delete(userId: string): void {
@@ -71,9 +84,11 @@ export class UserNotifier<State> {
         for (const user of this.users.values()) this.call(user, () => user.onState(state), 'status');
     }
 
-    cancelScheduled(): void {
+    cancelTimers(): void {
         if (this.statusTimer) clearTimeout(this.statusTimer);
+        if (this.idleTimer) clearTimeout(this.idleTimer);
         this.statusTimer = undefined;
+        this.idleTimer = undefined;
     }
 
     /** Logs an exception a user's callback threw, through that user's log when it is still there. */

@@ -4,7 +4,8 @@ import type { X509Certificate } from 'crypto';
 import type { ConfigCredentials, ConfigSettings } from '../config-settings';
 import { CodedError } from '../errors';
 import { canonicalChainPem, certificateToPem, describeCertificate, parseCertificates } from './certificate';
-import { keyMatchesCertificate, keyToPkcs8Pem, loadPrivateKey } from './keys';
+import { orderChain } from './chain-order';
+import { keyToPkcs8Pem, loadPrivateKey } from './keys';
 import { keyStorePaths, readKeyStore, writeKeyStore } from './keystore';
 import { fail } from './messages';
 import { readPkcs12 } from './pkcs12';
@@ -15,8 +16,10 @@ export type IdentitySource = 'inline' | 'pkcs12' | 'file' | 'keystore';
 export interface LoadedIdentity {
     /** where it came from, in precedence order */
     source: IdentitySource;
-    /** leaf first, then any chain, exactly as presented in the TLS handshake (canonical PEM) */
+    /** leaf first, then its issuers in order, exactly as presented in the TLS handshake (canonical PEM) */
     certPem: string;
+    /** names (CN, else subject) of certificates given with it that are not on the leaf's issuer path */
+    droppedCertificates: string[];
     /** the leaf alone, canonical PEM (what ThingsBoard registers) */
     leafPem: string;
     /** decrypted private key (PKCS#8 PEM), kept in memory only */
@@ -53,8 +56,10 @@ const describeSource = {
 };
 
 /**
- * A certificate (with chain) and key, read and checked: the key must belong to the leaf.
- * Validity dates are not checked here (see validity.ts): an expired identity still loads.
+ * A certificate (with chain) and key, read and checked: the certificate of the key comes
+ * first, then its issuers in order (chain-order.ts); certificates off that path are left out
+ * and named in `droppedCertificates`. Validity dates are not checked here (see validity.ts):
+ * an expired identity still loads.
  */
 export function assembleIdentity(
     source: IdentitySource,
@@ -62,14 +67,14 @@ export function assembleIdentity(
     key: ReturnType<typeof loadPrivateKey>,
     where: { certSource: string; keySource: string },
 ): LoadedIdentity {
-    const leaf = certificates[0];
+    const ordered = orderChain(certificates, key);
+    if (!ordered) throw fail('KEY_CERT_MISMATCH', { ...where, commonName: describeCertificate(certificates[0]).commonName });
+    const leaf = ordered.chain[0];
     const description = describeCertificate(leaf);
-    if (!keyMatchesCertificate(key, leaf)) {
-        throw fail('KEY_CERT_MISMATCH', { ...where, commonName: description.commonName });
-    }
     return {
         source,
-        certPem: certificates.map(certificateToPem).join(''),
+        certPem: ordered.chain.map(certificateToPem).join(''),
+        droppedCertificates: ordered.dropped,
         leafPem: certificateToPem(leaf),
         keyPem: keyToPkcs8Pem(key),
         ...description,
