@@ -5,7 +5,7 @@ import { toUserError } from '../lib/node-red/i18n';
 import { renderStatus } from '../lib/node-red/status';
 import { CodedError } from '../lib/errors';
 import { fail, provisionStatusFor, STATUS } from '../lib/thingsboard/messages';
-import { provisionForMessage, toProvisionMethod, type ProvisionSettings } from '../lib/thingsboard/provision';
+import { provisionForMessage, toProvisionMethod, type ProvisionSettings } from '../lib/runtime/provision';
 import { toIfExists } from '../lib/thingsboard/provision-result';
 
 interface TbProvisionDef extends NodeDef {

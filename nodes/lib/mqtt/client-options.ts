@@ -3,7 +3,7 @@
  */
 import * as mqtt from 'mqtt';
 import type { ConfigSettings } from '../config-settings';
-import type { LoadedIdentity } from '../pki/identity-provider';
+import type { LoadedIdentity } from '../pki/loaded-identity';
 import { clientTlsOptions } from '../pki/tls-options';
 import type { Failure } from './failure';
 

@@ -1,8 +1,8 @@
-import type { ConfigRuntime } from '../config-runtime';
-import { certificateForMessage, deviceNameFor, type ProvisionMessage } from './provision-certificate';
-import { provisionViaDeviceApi } from './provision-device-api';
-import type { IfExists, ProvisionResult } from './provision-result';
-import { provisionViaRest } from './provision-rest';
+import type { ConfigRuntime } from './config-runtime';
+import { certificateForMessage, deviceNameFor, type ProvisionMessage } from '../thingsboard/provision-certificate';
+import { provisionViaDeviceApi } from '../thingsboard/provision-device-api';
+import type { IfExists, ProvisionResult } from '../thingsboard/provision-result';
+import { provisionViaRest } from '../thingsboard/provision-rest';
 
 export type ProvisionMethod = 'rest' | 'device-api';
 

@@ -1,7 +1,7 @@
-import { SharedConnection } from './mqtt/shared-connection';
-import { IdentityProvider } from './pki/identity-provider';
-import { ThingsBoardRestClient } from './thingsboard/rest-client';
-import type { ConfigCredentials, ConfigSettings } from './config-settings';
+import { SharedConnection } from '../mqtt/shared-connection';
+import { IdentityProvider } from '../pki/identity-provider';
+import { ThingsBoardRestClient } from '../thingsboard/rest-client';
+import type { ConfigCredentials, ConfigSettings } from '../config-settings';
 
 /**
  * Everything one tb-x509-config owns: its identity, its MQTT connection and its REST
