@@ -14,6 +14,7 @@ export interface RestRequest {
     user: AuthUser | null;
 }
 
+/** The response body, or a Promise of it (a DeferredResult). */
 export type Handler = (req: RestRequest) => unknown;
 
 export interface Route {
@@ -36,6 +37,8 @@ export class RawResponse {
         readonly body: string,
         readonly contentType: string,
         readonly headers: Record<string, string> = {},
+        /** the HTTP status when not 200 (a ResponseEntity's own status) */
+        readonly status?: number,
     ) {}
 }
 

@@ -1,7 +1,6 @@
-import { badRequest } from './errors';
 import { deviceOr404, type RestContext } from './rest-context';
-import { keysParam, requiredParam, scopeParam } from './rest-params';
-import { emptyOk, type Route } from './rest-router';
+import { keysParam, requiredParam, scopeParam, uuidParam } from './rest-params';
+import { emptyOk, RawResponse, type Route } from './rest-router';
 import type { AttributeScope, TenantStore } from './store';
 
 // TelemetryController: latest and ranged timeseries, timeseries keys, attributes read and write.
@@ -9,8 +8,7 @@ import type { AttributeScope, TenantStore } from './store';
 /** Values are strings unless useStrictDataTypes=true. */
 function stringValue(value: unknown): string {
     if (typeof value === 'string') return value;
-    if (typeof value === 'object') return JSON.stringify(value);
-    return String(value);
+    return JSON.stringify(value); // objects as JSON; numbers and booleans print the same either way
 }
 
 function latestTelemetry(store: TenantStore, deviceId: string, keys: string[] | null, strict: boolean): Record<string, unknown> {
@@ -106,16 +104,47 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
             },
         },
         {
+            // saveDeviceAttributes, saveEntityAttributesV1 and V2; a device's SHARED_SCOPE values go to its subscribers
             method: 'POST',
             pattern: /^\/api\/plugins\/telemetry\/(?:DEVICE\/)?([^/]+)\/(?:attributes\/)?(SERVER_SCOPE|SHARED_SCOPE)$/,
             handler: (req) => {
-                const device = deviceOr404(ctx, req.params[0]);
-                if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-                    throw badRequest('Invalid request body');
-                }
-                store.setAttributes(device.id, scopeParam(req.params[1]), req.body as Record<string, unknown>);
+                const deviceId = uuidParam(req.params[0]);
+                if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) return text(400, 'Request is not a JSON object');
+                const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).filter(([, v]) => v !== null));
+                if (Object.keys(values).length === 0) return text(400, 'No attributes data found in request body!');
+                if (!store.getDevice(deviceId)) return deviceNotFound();
+                const scope = scopeParam(req.params[1]);
+                store.setAttributes(deviceId, scope, values);
+                if (scope === 'SHARED_SCOPE') ctx.actors.sharedAttributesUpdated(deviceId, values);
+                return emptyOk();
+            },
+        },
+        {
+            // deleteDeviceAttributes / deleteEntityAttributes: ?keys=a,b; deleted SHARED_SCOPE keys are pushed as "deleted"
+            method: 'DELETE',
+            pattern: /^\/api\/plugins\/telemetry\/(?:DEVICE\/)?([^/]+)\/(SERVER_SCOPE|SHARED_SCOPE|CLIENT_SCOPE)$/,
+            handler: (req) => {
+                const deviceId = uuidParam(req.params[0]);
+                const raw = req.query.get('keys') ?? '';
+                // toKeysList: split on "," as given
+                const keys = raw === '' ? [] : raw.split(',');
+                if (keys.length === 0) return text(400, `Empty keys: ${raw}`);
+                if (!store.getDevice(deviceId)) return deviceNotFound();
+                const scope = scopeParam(req.params[1]);
+                store.deleteAttributes(deviceId, scope, keys);
+                if (scope === 'SHARED_SCOPE') ctx.actors.sharedAttributesDeleted(deviceId, keys);
                 return emptyOk();
             },
         },
     ];
+}
+
+/** getImmediateDeferredResult(message, status): a plain-text body. */
+function text(status: number, message: string): RawResponse {
+    return new RawResponse(message, 'text/plain;charset=UTF-8', {}, status);
+}
+
+/** AccessValidator: EntityNotFoundException.toErrorResponseEntity. */
+function deviceNotFound(): RawResponse {
+    return text(404, "Device with requested id wasn't found!");
 }
