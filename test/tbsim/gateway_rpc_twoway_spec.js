@@ -186,4 +186,21 @@ describe('tbsim gateway RPC and attributes (two-way)', function () {
         assert.strictEqual(ack.reasonCode, 0x83);
         await session.closedPromise;
     });
+
+    it('before 3.7 leaves a reply without "id" unanswered (no PUBACK) and the session open', async function () {
+        const old = await startTbsim({ tbVersion: '3.6.4' });
+        const session = await connectedRaw(old, { protocolVersion: 4, cert: (await x509Device(old, dir, 'gw-36', { gateway: true })).cert });
+        try {
+            const send = (messageId, topic, body) =>
+                session.send({ cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 1, messageId, retain: false, dup: false });
+            send(3, 'v1/gateway/rpc', { device: 'Old X', data: {} });
+            send(4, 'v1/gateway/telemetry', { 'Old X': [{ t: 1 }] }); // answered in order: once 4 is acked, 3 never will be
+            await waitPacket(session, (p) => p.cmd === 'puback' && p.messageId === 4, 'PUBACK of the telemetry');
+            assert.deepStrictEqual(session.packets.filter((p) => p.cmd === 'puback').map((p) => p.messageId), [4]);
+            assert.strictEqual(session.closed, false);
+        } finally {
+            session.socket.destroy();
+            await old.stop();
+        }
+    });
 });

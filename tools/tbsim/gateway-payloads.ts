@@ -41,13 +41,21 @@ function text(value: unknown, field: string): string {
     throw new GatewayPayloadError(`"${field}" must be a string`);
 }
 
-/** v1/gateway/rpc publish: {"device":"Dev A","id":5,"data":{…}}. */
-export function parseGatewayRpcReply(payload: Buffer): GatewayRpcReply {
+/**
+ * v1/gateway/rpc publish: {"device":"Dev A","id":5,"data":{…}}. With `lateFields` (before 3.7) "id" and "data" are
+ * read only once the device is connected, inside a future's callback: a bad one is then `fieldError`, not thrown.
+ */
+export function parseGatewayRpcReply(payload: Buffer, lateFields = false): GatewayRpcReply | { device: string; fieldError: string } {
     const value = object(payload, 'gateway RPC reply');
     const device = text(value.device, 'device');
-    const id = int(value.id, 'id');
-    if (!('data' in value)) throw new GatewayPayloadError('gateway RPC reply needs "data"');
-    return { device, id, data: JSON.stringify(value.data) };
+    try {
+        const id = int(value.id, 'id');
+        if (!('data' in value)) throw new GatewayPayloadError('gateway RPC reply needs "data"');
+        return { device, id, data: JSON.stringify(value.data) };
+    } catch (err) {
+        if (lateFields && err instanceof GatewayPayloadError) return { device, fieldError: err.message };
+        throw err;
+    }
 }
 
 /** v1/gateway/attributes/request: {"id":1,"device":"Dev A","client":true,"key":"k"} or "keys":["k1","k2"]. */

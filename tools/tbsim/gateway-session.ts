@@ -5,6 +5,10 @@ import { GatewayPayloadError, InvalidPayload, parseGatewayAttributes, parseGatew
 import { parseGatewayAttributeRequest, parseGatewayRpcReply, type GatewayAttributeRequest } from './gateway-payloads';
 import type { PublishPacket, SessionContext } from './session-context';
 import { gatewayFlag } from './gateway-flag';
+import { compareReleases } from './release';
+
+/** onDeviceRpcResponseJson reads "id" and "data" before connecting the device from this release on. */
+const RPC_REPLY_CHECKED_AT_ONCE_SINCE = '3.7';
 
 // The gateway API of a gateway session (reference §4.4, §9.2, §9.3; MTH handleGatewayPublishMsg,
 // GatewaySessionHandler / AbstractGatewaySessionHandler). Only a session whose device was marked "Is gateway" when
@@ -101,7 +105,12 @@ export class GatewaySession {
                     (id, values) => storeAttributes(deps, id, values),
                 );
             case 'v1/gateway/rpc': {
-                const reply = parseGatewayRpcReply(payload);
+                const reply = parseGatewayRpcReply(payload, compareReleases(deps.release.version, RPC_REPLY_CHECKED_AT_ONCE_SINCE) < 0);
+                if ('fieldError' in reply) {
+                    // 3.6: the NullPointerException dies in the callback — logged, no PUBACK, the session stays
+                    if (this.subDevice(packet, reply.device) !== undefined) this.ctx.log(`failed to process device RPC response: ${reply.fieldError}`);
+                    return 'done';
+                }
                 return perDevice(new Map([[reply.device, reply]]), () => 0, (id) => void deps.actors.rpcResponse(id, reply.id, reply.data));
             }
             case 'v1/gateway/attributes/request': {
