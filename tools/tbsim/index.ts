@@ -6,21 +6,21 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { AuthService } from './auth';
-import { ClientRpcHandlers, type ClientRpcHandler } from './client-rpc';
-import { DeviceActors, type RpcOutcome } from './device-actors';
-import { RC } from './mqtt-codes';
+import type { ClientRpcHandler } from './client-rpc';
+import type { RpcOutcome } from './device-actors';
 import { MqttServer, type RateLimitViolation, type SessionInfo, type TransportRateLimits } from './mqtt';
 import { loadOrCreatePki } from './pki';
 import { validateRateLimits } from './rate-limits';
 import { Release } from './release';
 import { createRestHandler } from './rest';
+import { twoWayApi, twoWayParts, type TbsimTwoWay, type TwoWayOptions } from './sim-twoway';
 import { TenantStore, type ProvisionType, type SimDevice, type TelemetryEntry } from './store';
 
 // tbsim: a local ThingsBoard-compatible server (REST subset + MQTT over mutual TLS) for tests, demos and development.
 
 export type { SimDevice, TelemetryEntry, SessionInfo, TransportRateLimits, RateLimitViolation, ClientRpcHandler, RpcOutcome };
 
-export interface TbsimOptions {
+export interface TbsimOptions extends TwoWayOptions {
     host?: string;
     restPort?: number;
     mqttPort?: number;
@@ -41,20 +41,10 @@ export interface TbsimOptions {
     rateLimits?: TransportRateLimits;
     /** transport.client_side_rpc.timeout: an unanswered device-to-server RPC gets {"error":"timeout"}; default 60000 */
     clientSideRpcTimeoutMs?: number;
-    /**
-     * Answers to device-to-server RPC by method, standing for the tenant's rule chain, e.g.
-     * { getCurrentTime: () => ({ time: Date.now() }) }; the return value (or its Promise) is sent as JSON, a throw as
-     * {"error": message}. Methods without a handler time out as above. getSessionLimits is always the transport's.
-     */
-    clientRpcHandlers?: Record<string, ClientRpcHandler>;
-    /** server.rest.server_side_rpc.min_timeout: a REST RPC waits at least this long; default 5000 */
-    serverSideRpcMinTimeoutMs?: number;
-    /** server.rest.server_side_rpc.default_timeout: for a REST RPC without "timeout"; default 10000 */
-    serverSideRpcDefaultTimeoutMs?: number;
     log?: (line: string) => void;
 }
 
-export interface Tbsim {
+export interface Tbsim extends TbsimTwoWay {
     restUrl: string;
     mqttHost: string;
     mqttPort: number;
@@ -91,24 +81,6 @@ export interface Tbsim {
     /** Server-scope attributes, e.g. provisionState after provisioning. */
     serverAttributes(deviceId: string): Record<string, unknown>;
     sessions(): Array<{ deviceId: string; clientId: string; protocolVersion: number }>;
-    /** Sets (or with undefined removes) the answer to the device-to-server RPC `method`; see clientRpcHandlers. */
-    onClientRpc(method: string, handler: ClientRpcHandler | undefined): void;
-    /** Shared-scope attributes of the device (what REST SHARED_SCOPE posts set). */
-    sharedAttributes(deviceId: string): Record<string, unknown>;
-    /**
-     * How many sessions get the device's RPC requests and shared-attribute updates (direct or through a gateway), and
-     * how many server-side RPCs wait for an answer or a subscriber.
-     */
-    pushSubscribers(deviceId: string): { rpc: number; attributes: number; pendingRpc: number };
-    /** A server-side RPC as the REST API sends it, without HTTP; resolves with the device actor's outcome. */
-    sendRpc(deviceId: string, rpc: { method: string; params?: unknown; oneway?: boolean; persistent?: boolean; timeoutMs?: number }): Promise<RpcOutcome>;
-    /**
-     * Test hook, not something ThingsBoard does: publishes `payload` as it is (e.g. text that is not JSON) on the
-     * device's own session, QoS 1. False when the device has no session.
-     */
-    pushRaw(deviceId: string, topic: string, payload: string | Buffer): boolean;
-    /** Closes the device's own session as an administrative action (MQTT 5: DISCONNECT 0x98). */
-    kick(deviceId: string): void;
     loginCount(): number;
     requestLog(): Array<{ method: string; path: string; status: number }>;
     events: EventEmitter;
@@ -181,9 +153,8 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     events.setMaxListeners(0);
     const rateLimit = { next429: 0 };
     const requestLog: Array<{ method: string; path: string; status: number }> = [];
-    const actors = new DeviceActors();
-    const clientRpc = new ClientRpcHandlers(opts.clientRpcHandlers);
-    const serverSideRpc = { minTimeoutMs: opts.serverSideRpcMinTimeoutMs ?? 5000, defaultTimeoutMs: opts.serverSideRpcDefaultTimeoutMs ?? 10000 };
+    const twoWay = twoWayParts(opts);
+    const { actors, clientRpc, serverSideRpc } = twoWay;
     const handler = createRestHandler({ store, auth, release, caPem: pki.caPem, rateLimit, requestLog, log, actors, serverSideRpc });
     const restTls = opts.restTls ?? true;
     const restServer = restTls ? https.createServer({ key: pki.keyPem, cert: pki.certPem }, handler) : http.createServer(handler);
@@ -288,29 +259,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         sessions() {
             return mqtt.sessions().map((s) => ({ deviceId: s.deviceId, clientId: s.clientId, protocolVersion: s.protocolVersion }));
         },
-        onClientRpc(method, fn): void {
-            clientRpc.set(method, fn);
-        },
-        sharedAttributes(deviceId): Record<string, unknown> {
-            return Object.fromEntries(Object.entries(store.attributes(deviceId, 'SHARED_SCOPE')).map(([k, v]) => [k, v.value]));
-        },
-        pushSubscribers: (deviceId) => actors.subscribers(deviceId),
-        sendRpc(deviceId, rpc): Promise<RpcOutcome> {
-            const timeout = Math.max(serverSideRpc.minTimeoutMs, rpc.timeoutMs ?? serverSideRpc.defaultTimeoutMs);
-            return actors.toDeviceRpc(deviceId, {
-                method: rpc.method,
-                params: rpc.params === undefined ? 'null' : JSON.stringify(rpc.params),
-                oneway: rpc.oneway ?? false,
-                persistent: rpc.persistent ?? false,
-                expirationTime: Date.now() + timeout,
-            });
-        },
-        pushRaw(deviceId, topic, payload): boolean {
-            return mqtt.publishRaw(deviceId, topic, typeof payload === 'string' ? Buffer.from(payload) : payload);
-        },
-        kick(deviceId): void {
-            mqtt.kickDevice(deviceId, RC.ADMINISTRATIVE_ACTION);
-        },
+        ...twoWayApi(twoWay, store, mqtt),
         loginCount: () => auth.loginCount(),
         requestLog: () => requestLog.map((r) => ({ ...r })),
     };
