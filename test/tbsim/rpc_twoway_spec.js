@@ -262,12 +262,31 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
             const noKeys = await rest('DELETE', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE`);
             assert.strictEqual(noKeys.status, 400);
             assert.match(noKeys.text, /^Empty keys/);
+            await rest('POST', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE`, { x: 1, y: 2 });
+            const repeated = await rest('DELETE', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE?key=x&key=y`);
+            assert.strictEqual(repeated.status, 200);
+            assert.deepStrictEqual(sim.sharedAttributes(d.deviceId), {});
             const unknown = await rest('POST', '/api/plugins/telemetry/DEVICE/6a0e2b40-0000-4000-8000-000000000002/SHARED_SCOPE', { a: 1 });
             assert.strictEqual(unknown.status, 404);
             assert.match(unknown.text, /Device with requested id wasn't found/);
             const notObject = await rest('POST', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE`, [1]);
             assert.strictEqual(notObject.status, 400);
             assert.match(notObject.text, /not a JSON object/);
+        });
+
+        it('before 4.3 needs "keys" on DELETE (400 without it, 500 when empty) and ignores repeated "key"', async function () {
+            const old = await startTbsim({ tbVersion: '4.2.1' });
+            try {
+                const oldAuth = await tenantAuth(old);
+                const d = await x509Device(old, dir, 'attr-delete-421');
+                const del = (query) => curl(old, 'DELETE', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE${query}`, { auth: oldAuth });
+                const missing = await del('?key=a');
+                const empty = await del('?keys=');
+                assert.deepStrictEqual([missing.status, missing.body.errorCode, empty.status, empty.body.errorCode], [400, 31, 500, 2]);
+                assert.match(missing.body.message, /'keys'/);
+            } finally {
+                await old.stop();
+            }
         });
 
         it('pushes nothing to a session that did not subscribe to v1/devices/me/attributes', async function () {

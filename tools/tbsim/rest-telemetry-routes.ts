@@ -1,3 +1,5 @@
+import { ErrorCode, TbError } from './errors';
+import { compareReleases } from './release';
 import { deviceOr404, type RestContext } from './rest-context';
 import { keysParam, requiredParam, scopeParam, uuidParam } from './rest-params';
 import { emptyOk, RawResponse, type Route } from './rest-router';
@@ -125,10 +127,8 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
             pattern: /^\/api\/plugins\/telemetry\/(?:DEVICE\/)?([^/]+)\/(SERVER_SCOPE|SHARED_SCOPE|CLIENT_SCOPE)$/,
             handler: (req) => {
                 const deviceId = uuidParam(req.params[0]);
-                const raw = req.query.get('keys') ?? '';
-                // toKeysList: split on "," as given
-                const keys = raw === '' ? [] : raw.split(',');
-                if (keys.length === 0) return text(400, `Empty keys: ${raw}`);
+                const keys = deleteKeys(ctx, req.query);
+                if (keys instanceof RawResponse) return keys;
                 if (!store.getDevice(deviceId)) return deviceNotFound();
                 const scope = scopeParam(req.params[1]);
                 store.deleteAttributes(deviceId, scope, keys);
@@ -137,6 +137,22 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
             },
         },
     ];
+}
+
+/**
+ * The keys of a DELETE (toKeysList: split on "," as given). From 4.3 "keys" is optional and repeated "key" parameters
+ * win, none at all is 400 "Empty keys: []"; before, "keys" is required and an empty one dies on a null list (500).
+ */
+function deleteKeys(ctx: RestContext, query: URLSearchParams): string[] | RawResponse {
+    if (compareReleases(ctx.release.version, '4.3') >= 0) {
+        const repeated = query.getAll('key');
+        const raw = query.get('keys') ?? '';
+        const keys = repeated.length > 0 ? repeated : raw === '' ? [] : raw.split(',');
+        return keys.length > 0 ? keys : text(400, `Empty keys: [${keys.join(', ')}]`);
+    }
+    const raw = requiredParam(query, 'keys', 'String');
+    if (raw === '') throw new TbError(500, 'Cannot invoke "java.util.List.isEmpty()" because "keys" is null', ErrorCode.GENERAL);
+    return raw.split(',');
 }
 
 /** getImmediateDeferredResult(message, status): a plain-text body. */
