@@ -232,15 +232,15 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
             const d = await device('attr-push');
             const client = await online(d, ['v1/devices/me/attributes']);
             const server = await rest('POST', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SERVER_SCOPE`, { secret: 1 });
-            const v1 = await rest('POST', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE`, { fw: '2.0', interval: 30 });
+            const v1 = await rest('POST', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE`, { fw: 'v2.0', interval: 30 });
             const v2 = await rest('POST', `/api/plugins/telemetry/DEVICE/${d.deviceId}/attributes/SHARED_SCOPE`, { mode: { eco: true } });
             assert.deepStrictEqual([server.status, v1.status, v1.text, v2.status], [200, 200, '', 200]);
             await waitFor(() => received(client, /attributes$/).length === 2, 5000, 'two pushes');
             assert.deepStrictEqual(received(client, /attributes$/), [
-                { topic: 'v1/devices/me/attributes', body: { fw: '2.0', interval: 30 } },
+                { topic: 'v1/devices/me/attributes', body: { fw: 'v2.0', interval: 30 } },
                 { topic: 'v1/devices/me/attributes', body: { mode: { eco: true } } },
             ]);
-            assert.deepStrictEqual(sim.sharedAttributes(d.deviceId), { fw: '2.0', interval: 30, mode: { eco: true } });
+            assert.deepStrictEqual(sim.sharedAttributes(d.deviceId), { fw: 'v2.0', interval: 30, mode: { eco: true } });
         });
 
         it('pushes {"deleted":[…]} when shared attributes are deleted, nothing for other scopes', async function () {
@@ -289,6 +289,34 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
             }
         });
 
+        for (const [tbVersion, expected] of [
+            ['4.2.1', { fw: 2, count: 25, name: 'pump' }],
+            ['3.6.4', { fw: '2.0', count: '25', name: 'pump' }],
+        ]) {
+            it(`${tbVersion === '3.6.4' ? 'keeps numeric strings as strings before 4.2' : 'casts numeric strings to numbers from 4.2'} (${tbVersion})`, async function () {
+                const own = await startTbsim({ tbVersion });
+                try {
+                    const ownAuth = await tenantAuth(own);
+                    const d = await x509Device(own, dir, `attr-cast-${tbVersion}`);
+                    const { client } = await connectMqtt(own, { cert: d.cert });
+                    await subscribe(client, 'v1/devices/me/attributes');
+                    const res = await curl(own, 'POST', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE`, {
+                        auth: ownAuth,
+                        body: { fw: '2.0', count: '25', name: 'pump' },
+                    });
+                    assert.strictEqual(res.status, 200, res.text);
+                    await waitFor(() => client.seen.messages.length === 1, 5000, 'the push');
+                    assert.deepStrictEqual(JSON.parse(client.seen.messages[0].payload), expected);
+                    assert.deepStrictEqual(own.sharedAttributes(d.deviceId), expected);
+                    const withNull = await curl(own, 'POST', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE`, { auth: ownAuth, body: { a: null, b: 1 } });
+                    assert.strictEqual(withNull.status, tbVersion === '3.6.4' ? 200 : 500, 'null values: skipped before 4.2, refused since');
+                    await end(client);
+                } finally {
+                    await own.stop();
+                }
+            });
+        }
+
         it('pushes nothing to a session that did not subscribe to v1/devices/me/attributes', async function () {
             const d = await device('attr-nosub');
             const client = await online(d);
@@ -303,7 +331,7 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
             const d = await device('attr-request');
             const client = await online(d, ['v1/devices/me/attributes/response/+']);
             await publish(client, 'v1/devices/me/attributes', JSON.stringify({ model: 'X1', serial: 42 }));
-            await rest('POST', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE`, { fw: '2.0', interval: 30 });
+            await rest('POST', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE`, { fw: 'v2.0', interval: 30 });
             const requests = [
                 { clientKeys: 'model', sharedKeys: 'fw,interval' },
                 { clientKeys: 'serial' },
@@ -315,10 +343,10 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
             await waitFor(() => received(client, /attributes\/response/).length === requests.length, 5000, 'all answers');
             const byId = Object.fromEntries(received(client, /attributes\/response/).map((m) => [m.topic.split('/').pop(), m.body]));
             assert.deepStrictEqual(byId, {
-                1: { client: { model: 'X1' }, shared: { fw: '2.0', interval: 30 } },
+                1: { client: { model: 'X1' }, shared: { fw: 'v2.0', interval: 30 } },
                 2: { client: { serial: 42 } },
                 3: { shared: { interval: 30 } },
-                4: { client: { model: 'X1', serial: 42 }, shared: { fw: '2.0', interval: 30 } },
+                4: { client: { model: 'X1', serial: 42 }, shared: { fw: 'v2.0', interval: 30 } },
                 5: {},
             });
         });

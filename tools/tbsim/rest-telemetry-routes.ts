@@ -1,4 +1,5 @@
 import { ErrorCode, TbError } from './errors';
+import { convertValues } from './payloads';
 import { compareReleases } from './release';
 import { deviceOr404, type RestContext } from './rest-context';
 import { keysParam, requiredParam, scopeParam, uuidParam } from './rest-params';
@@ -112,7 +113,7 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
             handler: (req) => {
                 const deviceId = uuidParam(req.params[0]);
                 if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) return text(400, 'Request is not a JSON object');
-                const values = Object.fromEntries(Object.entries(req.body as Record<string, unknown>).filter(([, v]) => v !== null));
+                const values = savedAttributeValues(ctx, req.body as Record<string, unknown>);
                 if (Object.keys(values).length === 0) return text(400, 'No attributes data found in request body!');
                 if (!store.getDevice(deviceId)) return deviceNotFound();
                 const scope = scopeParam(req.params[1]);
@@ -153,6 +154,19 @@ function deleteKeys(ctx: RestContext, query: URLSearchParams): string[] | RawRes
     const raw = requiredParam(query, 'keys', 'String');
     if (raw === '') throw new TbError(500, 'Cannot invoke "java.util.List.isEmpty()" because "keys" is null', ErrorCode.GENERAL);
     return raw.split(',');
+}
+
+/**
+ * The values a REST attribute save stores (and pushes). Since 4.2 JsonConverter.convertToAttributes reads them, with
+ * transport.json.type_cast_enabled: numeric strings become numbers ("2.0" → 2.0) and a null fails the request
+ * (JsonSyntaxException, 500). Before, the controller's own extractRequestAttributes kept strings and skipped nulls.
+ */
+function savedAttributeValues(ctx: RestContext, body: Record<string, unknown>): Record<string, unknown> {
+    if (compareReleases(ctx.release.version, '4.2') >= 0) {
+        if (Object.values(body).some((v) => v === null)) throw new TbError(500, "Can't parse value: null", ErrorCode.GENERAL);
+        return convertValues(body);
+    }
+    return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null));
 }
 
 /** getImmediateDeferredResult(message, status): a plain-text body. */
