@@ -401,6 +401,20 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
     });
 
     describe('test hooks', function () {
+        it('sendRpc sends like REST and resolves with the outcome (reply text, or the error)', async function () {
+            const d = await device('hooks-send');
+            const offline = await sim.sendRpc(d.deviceId, { method: 'm', timeoutMs: 1 });
+            assert.deepStrictEqual(offline, { error: 'NO_ACTIVE_CONNECTION' });
+            const client = await online(d, ['v1/devices/me/rpc/request/+']);
+            client.on('message', (topic) => {
+                const m = /rpc\/request\/(\d+)$/.exec(topic);
+                if (m) client.publish(`v1/devices/me/rpc/response/${m[1]}`, 'raw reply', { qos: 1 });
+            });
+            assert.deepStrictEqual(await sim.sendRpc(d.deviceId, { method: 'echo', params: 'p' }), { response: 'raw reply' });
+            assert.deepStrictEqual(received(client, /rpc\/request/).map((m) => m.body), [{ method: 'echo', params: 'p' }]);
+            assert.deepStrictEqual(await sim.sendRpc(d.deviceId, { method: 'fire', oneway: true }), {});
+        });
+
         it('pushRaw sends text that is not JSON as it is; kick closes the session', async function () {
             const d = await device('hooks');
             const client = await online(d, ['v1/devices/me/rpc/request/+']);
