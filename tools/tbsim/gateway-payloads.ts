@@ -27,11 +27,11 @@ function object(payload: Buffer, what: string): Record<string, unknown> {
     }
 }
 
-/** Gson getAsInt: a number, or a string holding an integer. */
+/** Gson getAsInt: a number is truncated (intValue), a string must be an Integer.parseInt integer. */
 function int(value: unknown, field: string): number {
-    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-    if (!Number.isInteger(n)) throw new GatewayPayloadError(`"${field}" must be an integer`);
-    return n;
+    if (typeof value === 'number') return Math.trunc(value);
+    if (typeof value === 'string' && /^[+-]?\d+$/.test(value)) return Number(value);
+    throw new GatewayPayloadError(`"${field}" must be an integer`);
 }
 
 /** Gson getAsString: a primitive's text. */
@@ -63,10 +63,10 @@ export function parseGatewayAttributeRequest(payload: Buffer): GatewayAttributeR
     const value = object(payload, 'gateway attribute request');
     const id = int(value.id, 'id');
     const device = text(value.device, 'device');
-    if (typeof value.client !== 'boolean' && value.client !== 'true' && value.client !== 'false') {
-        throw new GatewayPayloadError('"client" must be a boolean');
-    }
-    const client = value.client === true || value.client === 'true';
+    // Gson getAsBoolean: any primitive, true only for true or the text "true" (any case); missing or an object fails
+    const c = value.client;
+    if (typeof c !== 'boolean' && typeof c !== 'string' && typeof c !== 'number') throw new GatewayPayloadError('"client" must be a boolean');
+    const client = c === true || (typeof c === 'string' && c.toLowerCase() === 'true');
     let keys: string[];
     if ('key' in value) keys = [text(value.key, 'key')];
     else if (Array.isArray(value.keys)) keys = [...new Set(value.keys.map((k) => text(k, 'keys')))];
