@@ -415,6 +415,14 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
             assert.deepStrictEqual(await sim.sendRpc(d.deviceId, { method: 'fire', oneway: true }), {});
         });
 
+        it('ends a waiting sendRpc when tbsim stops', async function () {
+            const own = await startTbsim();
+            const d = await x509Device(own, dir, 'hooks-stop');
+            const waiting = own.sendRpc(d.deviceId, { method: 'm', timeoutMs: 60000 });
+            await own.stop();
+            assert.deepStrictEqual(await waiting, { error: 'NO_ACTIVE_CONNECTION' });
+        });
+
         it('pushRaw sends text that is not JSON as it is; kick closes the session', async function () {
             const d = await device('hooks');
             const client = await online(d, ['v1/devices/me/rpc/request/+']);

@@ -99,8 +99,12 @@ class DeviceActor {
         return this.pending.size;
     }
 
+    /** Server shutdown: every waiting request ends now, as it would have at its timeout (nothing waits for ever). */
     stop(): void {
-        for (const entry of this.pending.values()) clearTimeout(entry.timer);
+        for (const entry of this.pending.values()) {
+            clearTimeout(entry.timer);
+            entry.finish({ error: entry.sent ? 'TIMEOUT' : 'NO_ACTIVE_CONNECTION' });
+        }
         this.pending.clear();
     }
 }
