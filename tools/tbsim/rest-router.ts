@@ -14,7 +14,6 @@ export interface RestRequest {
     user: AuthUser | null;
 }
 
-/** The response body, or a Promise of it (a DeferredResult). */
 export type Handler = (req: RestRequest) => unknown;
 
 export interface Route {
@@ -31,14 +30,13 @@ export interface Route {
     authorities?: string[];
 }
 
-/** A response with a body other than JSON, or an explicit empty body. */
+/** A response with a body other than JSON, or an explicit empty body; `status` default 200. */
 export class RawResponse {
     constructor(
         readonly body: string,
         readonly contentType: string,
         readonly headers: Record<string, string> = {},
-        /** the HTTP status when not 200 (a ResponseEntity's own status) */
-        readonly status?: number,
+        readonly status = 200,
     ) {}
 }
 

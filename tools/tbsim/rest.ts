@@ -125,7 +125,7 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
             };
             const respond = (status: number, body: unknown): void => {
                 // a handler's RawResponse may carry its own status (ResponseEntity), e.g. a DeferredResult's 408
-                const final = body instanceof RawResponse && body.status !== undefined ? body.status : status;
+                const final = body instanceof RawResponse ? body.status : status;
                 deps.requestLog.push({ method, path: url.pathname, status: final });
                 send(res, final, body);
             };
