@@ -1,3 +1,4 @@
+import type { DeviceActors } from './device-actors';
 import { ErrorCode, TbError } from './errors';
 import { convertValues } from './payloads';
 import { compareReleases } from './release';
@@ -70,7 +71,8 @@ function attributesOf(store: TenantStore, deviceId: string, scopes: AttributeSco
     return out;
 }
 
-export function telemetryRoutes(ctx: RestContext): Route[] {
+/** `actors` hears of a device's saved and deleted SHARED_SCOPE attributes (pushes to its subscribers). */
+export function telemetryRoutes(ctx: RestContext, actors: DeviceActors): Route[] {
     const { store } = ctx;
     return [
         {
@@ -118,7 +120,7 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
                 if (!store.getDevice(deviceId)) return deviceNotFound();
                 const scope = scopeParam(req.params[1]);
                 store.setAttributes(deviceId, scope, values);
-                if (scope === 'SHARED_SCOPE') ctx.actors.sharedAttributesUpdated(deviceId, values);
+                if (scope === 'SHARED_SCOPE') actors.sharedAttributesUpdated(deviceId, values);
                 return emptyOk();
             },
         },
@@ -133,7 +135,7 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
                 if (!store.getDevice(deviceId)) return deviceNotFound();
                 const scope = scopeParam(req.params[1]);
                 store.deleteAttributes(deviceId, scope, keys);
-                if (scope === 'SHARED_SCOPE') ctx.actors.sharedAttributesDeleted(deviceId, keys);
+                if (scope === 'SHARED_SCOPE') actors.sharedAttributesDeleted(deviceId, keys);
                 return emptyOk();
             },
         },

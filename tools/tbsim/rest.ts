@@ -47,19 +47,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: ServerResponse) => void {
     const { auth } = deps;
-    const ctx: RestContext = {
-        store: deps.store,
-        auth,
-        release: deps.release,
-        caPem: deps.caPem,
-        json: new RestJson(deps.store),
-        actors: deps.actors,
-        serverSideRpc: deps.serverSideRpc,
-    };
+    const ctx: RestContext = { store: deps.store, auth, release: deps.release, caPem: deps.caPem, json: new RestJson(deps.store) };
     // Order matters where two mappings share a path and method: the literal ones (/api/tenant/devices)
     // must come before the path-variable one (/api/tenant/{tenantId}) in authRoutes, as Spring prefers them.
     const router = new Router(
-        [...deviceRoutes(ctx), ...credentialsRoutes(ctx), ...profileRoutes(ctx), ...telemetryRoutes(ctx), ...rpcRoutes(ctx), ...authRoutes(ctx)],
+        [...deviceRoutes(ctx), ...credentialsRoutes(ctx), ...profileRoutes(ctx), ...telemetryRoutes(ctx, deps.actors), ...rpcRoutes(ctx, deps), ...authRoutes(ctx)],
         deps.release,
     );
 
