@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { AuthService, AuthUser } from './auth';
-import type { DeviceActors } from './device-actors';
 import { badRequest, ErrorCode, TbError } from './errors';
 import type { Release } from './release';
 import { authRoutes } from './rest-auth-routes';
+import type { DeviceActors } from './device-actors';
 import type { RestContext } from './rest-context';
 import { credentialsRoutes } from './rest-credentials-routes';
 import { deviceRoutes } from './rest-device-routes';
