@@ -6,14 +6,14 @@ import type { AddressInfo } from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import { AuthService } from './auth';
-import type { ClientRpcHandler } from './client-rpc';
-import type { RpcOutcome } from './device-actors';
 import { MqttServer, type RateLimitViolation, type SessionInfo, type TransportRateLimits } from './mqtt';
 import { loadOrCreatePki } from './pki';
+import type { ClientRpcHandler } from './client-rpc';
+import type { RpcOutcome } from './device-actors';
+import { twoWayApi, twoWayParts, type TbsimTwoWay, type TwoWayOptions } from './sim-twoway';
 import { validateRateLimits } from './rate-limits';
 import { Release } from './release';
 import { createRestHandler } from './rest';
-import { twoWayApi, twoWayParts, type TbsimTwoWay, type TwoWayOptions } from './sim-twoway';
 import { TenantStore, type ProvisionType, type SimDevice, type TelemetryEntry } from './store';
 
 // tbsim: a local ThingsBoard-compatible server (REST subset + MQTT over mutual TLS) for tests, demos and development.
