@@ -1,7 +1,7 @@
 /**
  * The mqtt.js client of one connection attempt: its options, and how it ends.
  */
-import * as mqtt from 'mqtt';
+import type * as mqtt from 'mqtt';
 import type { ConfigSettings } from '../config-settings';
 import type { LoadedIdentity } from '../pki/loaded-identity';
 import { clientTlsOptions } from '../pki/tls-options';
