@@ -61,6 +61,8 @@ export const ERRORS = {
         'EC curve "__curve__" is not supported: use P-256 or P-384.',
     GENERATE_CONFIG_MISSING:
         'The tb-x509-config chosen in this x509-generate node is not deployed (or was deleted). Choose a config and deploy, or clear the field to generate without storing.',
+    FLEET_DEVICE_NAME_EMPTY:
+        'The device name is empty: a fleet config keeps one identity per device name, so msg.deviceName (or the node\'s Common name) must name the device.',
     GENERATE_FAILED:
         'Generating the __keyType__ key and certificate for "__commonName__" failed (__reason__).',
 } as const satisfies MessageTable;
