@@ -42,6 +42,11 @@ const CONTRACT = {
         defaults: ['name', 'config', 'method', 'deviceName', 'deviceNameType', 'deviceProfile', 'label', 'ifExists', 'gateway'],
         credentials: { provisionKey: 'text', provisionSecret: 'password' },
     },
+    'tb-x509-ca': {
+        category: 'config',
+        defaults: ['name', 'keyStore', 'days', 'certFile', 'keyFile'],
+        credentials: { cert: 'text', key: 'password', passphrase: 'password' },
+    },
     'tb-x509-mqtt-out': {
         category: 'ThingsBoard',
         inputs: 1,
