@@ -32,7 +32,7 @@ const CONTRACT = {
         category: 'ThingsBoard',
         inputs: 1,
         outputs: 1,
-        defaults: ['name', 'config', 'keyType', 'rsaBits', 'curve', 'commonName', 'commonNameType', 'days', 'reuse', 'includeKey'],
+        defaults: ['name', 'config', 'keyType', 'rsaBits', 'curve', 'commonName', 'commonNameType', 'days', 'reuse', 'renewBefore', 'includeKey'],
         credentials: {},
     },
     'tb-provision': {

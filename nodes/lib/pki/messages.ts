@@ -53,6 +53,8 @@ export const ERRORS = {
         'The common name "__commonName__" is __length__ characters long; X.509 allows at most 64.',
     DAYS_INVALID:
         'Validity "__days__" is not a whole number of days from 1 to 36500.',
+    RENEW_BEFORE_INVALID:
+        'Renew before "__days__" is not a whole number of days from 0 to 36500.',
     KEY_TYPE_UNKNOWN:
         'Key type "__keyType__" is not supported: use "ec" or "rsa".',
     RSA_BITS_UNSUPPORTED:
