@@ -39,7 +39,7 @@ const CONTRACT = {
         category: 'ThingsBoard',
         inputs: 1,
         outputs: 1,
-        defaults: ['name', 'config', 'method', 'deviceName', 'deviceNameType', 'deviceProfile', 'label', 'ifExists', 'gateway'],
+        defaults: ['name', 'config', 'method', 'deviceName', 'deviceNameType', 'deviceProfile', 'label', 'ifExists', 'gateway', 'cnPattern', 'allowCreate'],
         credentials: { provisionKey: 'text', provisionSecret: 'password' },
     },
     'tb-x509-ca': {
