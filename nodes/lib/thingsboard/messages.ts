@@ -126,6 +126,20 @@ export const ERRORS = {
         'ThingsBoard at __address__ closed the provisioning connection before answering for "__device__": check the provision key and secret and that the port is ThingsBoard\'s MQTT TLS port.',
     TB_PROVISION_BAD_RESPONSE:
         'ThingsBoard at __address__ sent an unreadable provisioning response for "__device__" (__reason__).',
+    TB_CHAIN_NO_CA:
+        'Method x509-chain needs a CA: tb-x509-config "__config__" names no tb-x509-ca. Choose a CA in the config and deploy.',
+    TB_CHAIN_PROFILE_MISSING:
+        'Method x509-chain needs the name of the device profile to set up: enter it as Device profile in tb-provision (it is created when it does not exist).',
+    TB_CHAIN_PATTERN_INVALID:
+        'The CN pattern "__pattern__" of tb-provision is not a valid regular expression (__reason__). ThingsBoard names each new device by the first group of this pattern, e.g. (.*) or (.*)\\.company\\.com.',
+    TB_CHAIN_PATTERN_NO_GROUP:
+        'The CN pattern "__pattern__" of tb-provision has no group in parentheses, so ThingsBoard could not name any device by it: put the part of the CN that is the device name in ( ), e.g. (.*) or (.*)\\.company\\.com.',
+    TB_CHAIN_CERT_IN_OTHER_PROFILE:
+        'ThingsBoard did not set up device profile "__profile__": another device profile already holds the certificate of CA "__ca__" (__reason__). A CA certificate can belong to one profile only: use that profile, or another CA.',
+    TB_CHAIN_WELL_KNOWN_ROOT:
+        'ThingsBoard refused the certificate of CA "__ca__" for device profile "__profile__" (__reason__): it is a well-known public root CA, and every certificate it ever signed could create devices. Use a CA of your own.',
+    TB_CHAIN_PROFILE_KEY_MISMATCH:
+        'ThingsBoard saved device profile "__profile__" with provision key __actual__ instead of __expected__ (the hash of the certificate of CA "__ca__"), so devices of that CA would not be created. Check the profile in ThingsBoard.',
 } as const satisfies MessageTable;
 
 export type ThingsBoardErrorCode = keyof typeof ERRORS;
@@ -189,6 +203,13 @@ const STATUS_BY_ERROR: Partial<Record<ThingsBoardErrorCode, ProvisionStatusKey>>
     TB_PROVISION_CONNECT_REFUSED: 'provision-refused',
     TB_PROVISION_CLOSED: 'provision-refused',
     TB_PROVISION_TIMEOUT: 'provision-timeout',
+    TB_CHAIN_NO_CA: 'provision-config',
+    TB_CHAIN_PROFILE_MISSING: 'provision-config',
+    TB_CHAIN_PATTERN_INVALID: 'provision-config',
+    TB_CHAIN_PATTERN_NO_GROUP: 'provision-config',
+    TB_CHAIN_CERT_IN_OTHER_PROFILE: 'provision-cert-in-use',
+    TB_CHAIN_WELL_KNOWN_ROOT: 'provision-refused',
+    TB_CHAIN_PROFILE_KEY_MISMATCH: 'provision-refused',
 };
 
 /** The short status shown under tb-provision for an error code (any area). */
