@@ -14,6 +14,8 @@ const nodes = {
     generate: require(path.join(dist, 'x509-generate', 'x509-generate.js')),
     provision: require(path.join(dist, 'tb-provision', 'tb-provision.js')),
     mqttOut: require(path.join(dist, 'tb-x509-mqtt-out', 'tb-x509-mqtt-out.js')),
+    mqttIn: require(path.join(dist, 'tb-x509-mqtt-in', 'tb-x509-mqtt-in.js')),
+    mqttRequest: require(path.join(dist, 'tb-x509-mqtt-request', 'tb-x509-mqtt-request.js')),
 };
 
 // Core nodes (inject, catch, ...) of the Node-RED under test: under TB_NODE_RED_DIR a core node of

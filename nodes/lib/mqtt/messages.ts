@@ -40,7 +40,7 @@ export const ERRORS = {
         'msg.timestamp is set, but ThingsBoard takes no timestamp on __topic__. Remove msg.timestamp, or use target telemetry.',
     // --- topics
     TARGET_UNKNOWN:
-        'Unknown target "__target__": choose telemetry, attributes, gateway-telemetry, gateway-attributes or msg (msg.topic).',
+        'Unknown target "__target__": choose telemetry, attributes, gateway-telemetry, gateway-attributes, gateway-connect, gateway-disconnect, rpc-response, gateway-rpc-response or msg (msg.topic).',
     TOPIC_MISSING:
         'The node\'s target is msg.topic, but msg.topic is empty. Set it to a ThingsBoard topic such as v1/devices/me/telemetry.',
     TOPIC_NOT_SERVED:
@@ -49,6 +49,25 @@ export const ERRORS = {
         'Topic "__topic__" expects protobuf, but this node publishes JSON. Use __alternative__ instead.',
     TOPIC_PROVISION:
         'Topic "__topic__" belongs to ThingsBoard\'s provisioning sessions, not to a device\'s connection. Use the tb-provision node to provision devices.',
+    // --- replies, requests and pushes (tb-x509-mqtt-out reply targets, tb-x509-mqtt-request, tb-x509-mqtt-in)
+    REPLY_REQUEST_ID_MISSING:
+        'Target __target__ answers an RPC request, so msg.requestId must be that request\'s id (a whole number, as tb-x509-mqtt-in sets it), but it is __actual__. Keep msg.requestId on the msg from tb-x509-mqtt-in to this node.',
+    REPLY_DEVICE_MISSING:
+        'Target __target__ answers a gateway device\'s RPC request, so msg.device must name the device (as tb-x509-mqtt-in sets it), but it is __actual__. Keep msg.device on the msg from tb-x509-mqtt-in to this node.',
+    MQTT_REQUEST_TIMEOUT:
+        'No answer from __server__ within __seconds__ s to the request on __topic__. ThingsBoard answers a client-side RPC only when a rule chain replies to it; check the rule chain, or raise the node\'s Timeout.',
+    MQTT_REQUEST_NO_METHOD:
+        'A client-side RPC needs a method name: set the node\'s Method property or msg.method (a non-empty text).',
+    MQTT_REQUEST_NO_DEVICE:
+        'A gateway attribute request needs msg.device, the name of the device behind the gateway, but it is __actual__.',
+    MQTT_REQUEST_NO_KEYS:
+        'A gateway attribute request needs at least one key: set the node\'s keys or msg.clientKeys / msg.sharedKeys.',
+    MQTT_REQUEST_KEYS_INVALID:
+        '__field__ must be a comma-separated text or an array of texts, but it is __actual__.',
+    IN_MODE_UNKNOWN:
+        'Unknown mode "__mode__": choose rpc, attributes, gateway-rpc or gateway-attributes.',
+    REQUEST_KIND_UNKNOWN:
+        'Unknown kind "__kind__": choose attributes, rpc or gateway-attributes.',
     // --- node and queue
     MQTT_NO_CONFIG:
         'No ThingsBoard config is selected, or it is not deployed. Open the node and choose a tb-x509-config.',
