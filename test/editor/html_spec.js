@@ -49,6 +49,20 @@ const CONTRACT = {
         defaults: ['name', 'config', 'target', 'qos', 'key', 'queueSize'],
         credentials: {},
     },
+    'tb-x509-mqtt-in': {
+        category: 'ThingsBoard',
+        inputs: 0,
+        outputs: 1,
+        defaults: ['name', 'config', 'mode'],
+        credentials: {},
+    },
+    'tb-x509-mqtt-request': {
+        category: 'ThingsBoard',
+        inputs: 1,
+        outputs: 1,
+        defaults: ['name', 'config', 'kind', 'clientKeys', 'sharedKeys', 'client', 'method', 'timeout', 'queueSize'],
+        credentials: {},
+    },
 };
 
 /** What the runtime side declares, captured from the compiled node file with a stand-in RED. */
