@@ -467,7 +467,7 @@ describe('editor in a browser', function () {
                 assert.match(text, /Details/, type);
                 assert.match(text, /References/, type);
                 if (type !== 'tb-x509-config') {
-                    assert.match(text, /Inputs/, type);
+                    assert.match(text, type === 'tb-x509-mqtt-in' ? /Outputs/ : /Inputs/, type);
                     assert.ok(await help.locator('dl.message-properties').count(), type);
                 }
                 await shot(page, `help-${type}`, page.locator('#red-ui-sidebar'));
