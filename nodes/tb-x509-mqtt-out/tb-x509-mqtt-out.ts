@@ -7,6 +7,7 @@ import type { ConnectionState, SharedConnection } from '../lib/mqtt/shared-conne
 import { findConfig } from '../lib/node-red/config-node';
 import { toUserError, translate, userMessage } from '../lib/node-red/i18n';
 import { renderStatus } from '../lib/node-red/status';
+import { isReplyTarget, resolveReply } from '../lib/thingsboard/reply-targets';
 import { encodePublish, resolveTarget, type PublishTarget } from '../lib/thingsboard/telemetry-payload';
 
 interface MqttOutDef extends NodeDef {
@@ -19,6 +20,9 @@ interface MqttOutDef extends NodeDef {
 
 interface OutMessage extends NodeMessage {
     timestamp?: unknown;
+    /** for the reply targets: set by tb-x509-mqtt-in */
+    requestId?: unknown;
+    device?: unknown;
 }
 
 const DEFAULT_QUEUE_SIZE = 1000;
@@ -38,7 +42,7 @@ function register(RED: NodeAPI): void {
         // A fixed target resolves once; a bad one is reported at every msg (and now).
         let fixedTarget: PublishTarget | undefined;
         let targetError: Error | undefined;
-        if (target !== 'msg') {
+        if (target !== 'msg' && !isReplyTarget(target)) {
             try {
                 fixedTarget = resolveTarget(target, undefined);
             } catch (err) {
@@ -81,9 +85,10 @@ function register(RED: NodeAPI): void {
             let body: string | Buffer;
             try {
                 if (targetError) throw targetError;
-                const resolved = fixedTarget ?? resolveTarget(target, msg.topic);
+                const reply = isReplyTarget(target) ? resolveReply(target, msg) : undefined;
+                const resolved = reply?.target ?? fixedTarget ?? resolveTarget(target, msg.topic);
                 ({ topic, body } = encodePublish(
-                    { payload: msg.payload, key, timestamp: msg.timestamp },
+                    { payload: reply ? reply.payload : msg.payload, key: reply && target !== 'rpc-response' ? undefined : key, timestamp: msg.timestamp },
                     resolved,
                     qos,
                     SIZE_CHECK_PROTOCOL,

@@ -19,7 +19,7 @@ const CHROMIUM_ARGS = [
     '--disable-sync',
 ];
 const SCREENSHOTS = path.join(repoRoot, 'test-artifacts', 'screenshots');
-const FLOW_TYPES = ['x509-generate', 'tb-provision', 'tb-x509-mqtt-out'];
+const FLOW_TYPES = ['x509-generate', 'tb-provision', 'tb-x509-mqtt-out', 'tb-x509-mqtt-in', 'tb-x509-mqtt-request'];
 
 describe('editor in a browser', function () {
     this.timeout(120000);
@@ -250,6 +250,54 @@ describe('editor in a browser', function () {
             assert.strictEqual(await hasError(page, '#node-input-queueSize'), false);
             await page.selectOption('#node-input-target', 'telemetry');
             await shot(page, 'tb-x509-mqtt-out', page.locator('.red-ui-tray').last());
+            await closeDialog(page);
+            assert.deepStrictEqual(errors, []);
+            assert.deepStrictEqual(external, []);
+        } finally {
+            await context.close();
+        }
+    });
+
+    it('tb-x509-mqtt-in: dialog opens with mode rpc, shows each mode\'s topic and how to reply', async function () {
+        const { context, page, errors, external } = await openEditor();
+        try {
+            await editNewNode(page, 'tb-x509-mqtt-in');
+            assert.strictEqual(await page.inputValue('#node-input-mode'), 'rpc');
+            assert.strictEqual(await page.textContent('#tb-x509-mqtt-in-topic'), 'v1/devices/me/rpc/request/+');
+            assert.match(await page.textContent('#tb-x509-mqtt-in-reply'), /msg\.requestId/);
+            await page.selectOption('#node-input-mode', 'gateway-rpc');
+            assert.strictEqual(await page.textContent('#tb-x509-mqtt-in-topic'), 'v1/gateway/rpc');
+            assert.match(await page.textContent('#tb-x509-mqtt-in-reply'), /msg\.device/);
+            await page.selectOption('#node-input-mode', 'rpc');
+            await shot(page, 'tb-x509-mqtt-in', page.locator('.red-ui-tray').last());
+            await closeDialog(page);
+            assert.deepStrictEqual(errors, []);
+            assert.deepStrictEqual(external, []);
+        } finally {
+            await context.close();
+        }
+    });
+
+    it('tb-x509-mqtt-request: dialog shows the fields of each kind and validates the timeout', async function () {
+        const { context, page, errors, external } = await openEditor();
+        try {
+            await editNewNode(page, 'tb-x509-mqtt-request');
+            assert.strictEqual(await page.inputValue('#node-input-kind'), 'attributes');
+            assert.strictEqual(await page.inputValue('#node-input-timeout'), '10');
+            assert.strictEqual(await visible(page, '#node-input-clientKeys'), true);
+            assert.strictEqual(await visible(page, '#node-input-method'), false);
+            await page.selectOption('#node-input-kind', 'rpc');
+            assert.strictEqual(await visible(page, '#node-input-method'), true);
+            assert.strictEqual(await visible(page, '#node-input-clientKeys'), false);
+            await page.selectOption('#node-input-kind', 'gateway-attributes');
+            assert.strictEqual(await visible(page, '#node-input-client'), true);
+            await setValue(page, '#node-input-timeout', '0');
+            assert.strictEqual(await hasError(page, '#node-input-timeout'), true);
+            await expectTooltip(page, '#node-input-timeout', /at least 0.1/);
+            await setValue(page, '#node-input-timeout', '10');
+            assert.strictEqual(await hasError(page, '#node-input-timeout'), false);
+            await page.selectOption('#node-input-kind', 'attributes');
+            await shot(page, 'tb-x509-mqtt-request', page.locator('.red-ui-tray').last());
             await closeDialog(page);
             assert.deepStrictEqual(errors, []);
             assert.deepStrictEqual(external, []);
@@ -494,7 +542,7 @@ describe('editor in a browser', function () {
                 assert.match(text, /Details/, type);
                 assert.match(text, /References/, type);
                 if (type !== 'tb-x509-config') {
-                    assert.match(text, /Inputs/, type);
+                    assert.match(text, type === 'tb-x509-mqtt-in' ? /Outputs/ : /Inputs/, type);
                     assert.ok(await help.locator('dl.message-properties').count(), type);
                 }
                 await shot(page, `help-${type}`, page.locator('#red-ui-sidebar'));

@@ -54,6 +54,20 @@ const CONTRACT = {
         defaults: ['name', 'config', 'target', 'qos', 'key', 'queueSize'],
         credentials: {},
     },
+    'tb-x509-mqtt-in': {
+        category: 'ThingsBoard',
+        inputs: 0,
+        outputs: 1,
+        defaults: ['name', 'config', 'mode'],
+        credentials: {},
+    },
+    'tb-x509-mqtt-request': {
+        category: 'ThingsBoard',
+        inputs: 1,
+        outputs: 1,
+        defaults: ['name', 'config', 'kind', 'clientKeys', 'sharedKeys', 'client', 'method', 'timeout', 'queueSize'],
+        credentials: {},
+    },
 };
 
 // tb-x509-config has a property "ca" (the tb-x509-ca) and a credential "ca" (the server's chain):

@@ -160,6 +160,43 @@ forEachRelease('example flows against tbsim', function (tbVersion) {
             });
             assert.strictEqual(typeof tbsim.telemetry(device.id)[0].values.temperature, 'number');
         }
+
+        // RPC to a listed device is answered by the flow, also after the gateway's session was kicked
+        const pump = tbsim.findDeviceByName('pump-2');
+        await waitFor('pump-2 subscribed to RPC through the gateway', () => tbsim.pushSubscribers(pump.id).rpc === 1);
+        const off = await rest(tbsim, 'POST', `/api/rpc/twoway/${pump.id}`, { method: 'setRunning', params: { on: false }, timeout: 5000 });
+        assert.deepStrictEqual(off, { device: 'pump-2', running: false });
+        tbsim.kick(gateway.id);
+        await waitFor('the gateway session gone', () => tbsim.pushSubscribers(pump.id).rpc === 0);
+        await waitFor('pump-2 announced again after the reconnect', () => tbsim.sessions().some((x) => x.deviceId === gateway.id) && tbsim.pushSubscribers(pump.id).rpc === 1);
+        const state = await rest(tbsim, 'POST', `/api/rpc/twoway/${pump.id}`, { method: 'getState', params: {}, timeout: 5000 });
+        assert.deepStrictEqual(state, { device: 'pump-2', running: false });
+        assertNoErrorsLogged(deployment);
+    });
+
+    if (tbVersion === NEWEST_RELEASE) it('"4 Remote control" answers setValve over RPC, reports the state, and follows the shared attribute interval', async function () {
+        deployment = await deployExamples(tbsim, ['4 Remote control']);
+        const valve = await waitFor('valve-1 registered and subscribed to RPC', () => {
+            const d = tbsim.findDeviceByName('valve-1');
+            return d && tbsim.pushSubscribers(d.id).rpc === 1 && tbsim.pushSubscribers(d.id).attributes === 1 && d;
+        });
+        const reply = await rest(tbsim, 'POST', `/api/rpc/twoway/${valve.id}`, { method: 'setValve', params: { open: true }, timeout: 5000 });
+        assert.deepStrictEqual(reply, { open: true });
+        await waitFor('the state reported as attribute valveOpen', () => tbsim.attributes(valve.id).valveOpen === true);
+        await waitFor('a reading with the valve open', () => tbsim.telemetry(valve.id).some((e) => e.values.valveOpen === true));
+
+        // default: one reading every 5 s; the shared attribute interval = 1 makes it one a second
+        await rest(tbsim, 'POST', `/api/plugins/telemetry/DEVICE/${valve.id}/SHARED_SCOPE`, { interval: 1 });
+        const before = tbsim.telemetry(valve.id).length;
+        await waitFor('four readings at the new interval', () => tbsim.telemetry(valve.id).length >= before + 4);
+
+        // after the session was kicked, RPC still reaches the flow without a redeploy
+        tbsim.kick(valve.id);
+        await waitFor('the session gone', () => tbsim.pushSubscribers(valve.id).rpc === 0);
+        await waitFor('valve-1 back', () => tbsim.sessions().some((x) => x.deviceId === valve.id) && tbsim.pushSubscribers(valve.id).rpc === 1);
+        const closed = await rest(tbsim, 'POST', `/api/rpc/twoway/${valve.id}`, { method: 'setValve', params: { open: false }, timeout: 5000 });
+        assert.deepStrictEqual(closed, { open: false });
+        await waitFor('valveOpen reported false', () => tbsim.attributes(valve.id).valveOpen === false);
         assertNoErrorsLogged(deployment);
     });
 });

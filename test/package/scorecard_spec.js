@@ -61,7 +61,7 @@ describe('Flow Library scorecard rules (offline)', function () {
             for (const node of flow) used.add(node.type);
         }
         const flowTypes = Object.keys(defs).filter((type) => defs[type].category !== 'config');
-        assert.deepStrictEqual(flowTypes.sort(), ['tb-provision', 'tb-x509-mqtt-out', 'x509-generate']);
+        assert.deepStrictEqual(flowTypes.sort(), ['tb-provision', 'tb-x509-mqtt-in', 'tb-x509-mqtt-out', 'tb-x509-mqtt-request', 'x509-generate']);
         for (const type of flowTypes) assert.ok(used.has(type), `an example uses ${type}`);
     });
 

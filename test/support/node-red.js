@@ -15,6 +15,8 @@ const nodes = {
     provision: require(path.join(dist, 'tb-provision', 'tb-provision.js')),
     mqttOut: require(path.join(dist, 'tb-x509-mqtt-out', 'tb-x509-mqtt-out.js')),
     ca: require(path.join(dist, 'tb-x509-ca', 'tb-x509-ca.js')),
+    mqttIn: require(path.join(dist, 'tb-x509-mqtt-in', 'tb-x509-mqtt-in.js')),
+    mqttRequest: require(path.join(dist, 'tb-x509-mqtt-request', 'tb-x509-mqtt-request.js')),
 };
 
 // Core nodes (inject, catch, ...) of the Node-RED under test: under TB_NODE_RED_DIR a core node of

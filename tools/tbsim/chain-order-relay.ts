@@ -94,12 +94,12 @@ export class ChainOrderRelay {
         private readonly upstream: () => { host: string; port: number },
         private readonly log: (line: string) => void,
     ) {
-        this.server = net.createServer((client) => this.relay(client));
+        this.server = net.createServer({ noDelay: true }, (client) => this.relay(client));
     }
 
     private relay(client: net.Socket): void {
         const target = this.upstream();
-        const tlsSide = net.connect(target.port, target.host);
+        const tlsSide = net.connect({ port: target.port, host: target.host, noDelay: true });
         const watch = new ClientHandshakeWatch();
         let rejected = false;
         for (const s of [client, tlsSide]) {

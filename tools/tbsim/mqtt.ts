@@ -39,7 +39,7 @@ export class MqttServer implements SessionRegistry {
         );
         this.server = tls.createServer(
             // TLS 1.2 at most, so the relay can read the client's Certificate message (see chain-order-relay.ts)
-            { key: deps.tls.key, cert: deps.tls.cert, requestCert: true, rejectUnauthorized: false, maxVersion: 'TLSv1.2' },
+            { key: deps.tls.key, cert: deps.tls.cert, requestCert: true, rejectUnauthorized: false, maxVersion: 'TLSv1.2', noDelay: true },
             (socket) => {
                 const session = new MqttSession(socket, this);
                 this.connections.add(session);

@@ -6,6 +6,13 @@ import { errorFactory, type MessageTable } from '../errors';
  * host:port. No text takes key material, passphrases or passwords as a parameter.
  */
 export const ERRORS = {
+    // --- requests and pushes (tb-x509-mqtt-request, tb-x509-mqtt-in)
+    MQTT_REQUEST_TIMEOUT:
+        'No answer from __server__ within __seconds__ s to the request on __topic__. ThingsBoard answers a client-side RPC only when a rule chain replies to it; check the rule chain, or raise the node\'s Timeout.',
+    IN_MODE_UNKNOWN:
+        'Unknown mode "__mode__": choose rpc, attributes, gateway-rpc or gateway-attributes.',
+    REQUEST_KIND_UNKNOWN:
+        'Unknown kind "__kind__": choose attributes, rpc or gateway-attributes.',
     // --- node and queue
     MQTT_NO_CONFIG:
         'No ThingsBoard config is selected, or it is not deployed. Open the node and choose a tb-x509-config.',

@@ -43,6 +43,10 @@ export class Session {
             end.serverDisconnect = packet.reasonCode ?? 0;
         });
         client.on('connect', () => {
+            // A reply (e.g. to an RPC) is written turns after mqtt.js's PUBACK of the request: with Nagle on,
+            // it would wait for the server's delayed ACK of that PUBACK (40 ms on Linux). ThingsBoard's Netty
+            // transport has TCP_NODELAY on by default.
+            (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
             if (!this.ended) handlers.onConnect();
         });
         if (handlers.onMessage) {

@@ -7,11 +7,13 @@ import type { DeliveryCallback, DeliveryEntry } from './delivery-queue';
 import { classifyClose, failureError, isUnsupportedProtocol, type Failure } from './failure';
 import { IdentityClaim } from './identity-claim';
 import { identityWarnings } from './identity-warnings';
+import { GatewayDevices } from './gateway-devices';
 import { fail } from './messages';
 import { notAcknowledged, Outbox } from './outbox';
 import { RateGovernor } from './rate-governor';
 import { retryDelay } from './reconnect-policy';
 import { openSession, Session, type SessionEnd } from './session';
+import { SubscriptionRegistry, type InboundHandler } from './subscriptions';
 import { UserNotifier } from './user-notifier';
 
 export type { ConnectionPhase, ConnectionState, ConnectionUser, IdentityLookup, PublishRequest, SharedConnectionOptions } from './connection-types';
@@ -29,6 +31,8 @@ export class SharedConnection {
     private readonly outbox: Outbox;
     private readonly governor: RateGovernor;
     private readonly claim: IdentityClaim;
+    private readonly subscriptions = new SubscriptionRegistry((userId, err) => this.users.logCallbackError(userId, 'message', err));
+    private readonly gatewayDevices = new GatewayDevices();
     private session?: Session;
     private generation = 0;
     private phase: ConnectionPhase = 'idle';
@@ -97,6 +101,7 @@ export class SharedConnection {
      */
     async deregister(userId: string, removed = true): Promise<number> {
         this.users.delete(userId);
+        this.subscriptions.removeUser(userId);
         const dropped = this.outbox.queue.dropUser(userId);
         if (this.users.size === 0 && removed) {
             await this.stop();
@@ -110,6 +115,11 @@ export class SharedConnection {
         return dropped;
     }
 
+    /** Inbound publishes on `filter` go to `handler`, on this session and every later one, until the user deregisters. */
+    listen(userId: string, filter: string, handler: InboundHandler): void {
+        this.subscriptions.add(userId, filter, handler);
+    }
+
     /** Queues a message; `callback` runs once: delivered (PUBACK / written) or failed. */
     publish(userId: string, request: PublishRequest, callback: DeliveryCallback): void {
         if (this.phase === 'closed') {
@@ -119,7 +129,14 @@ export class SharedConnection {
         const connected = this.phase === 'connected' && this.outbox.attached;
         const refusal = this.blocking ?? this.outbox.refusal(userId, request.queueSize, connected, this.server);
         if (refusal) return callback(refusal);
-        this.outbox.add(userId, request.topic, request.body, request.qos, callback);
+        const { topic, body } = request;
+        const settled: DeliveryCallback = topic.startsWith('v1/gateway/')
+            ? (err) => {
+                  if (!err) this.gatewayDevices.onDelivered(topic, body);
+                  callback(err);
+              }
+            : callback;
+        this.outbox.add(userId, topic, body, request.qos, settled);
         if (!connected || this.outbox.isPaced) this.users.scheduleState();
     }
 
@@ -161,6 +178,7 @@ export class SharedConnection {
         const session = this.session;
         const wasConnected = this.phase === 'connected';
         this.session = undefined;
+        this.subscriptions.onSessionDown();
         this.outbox.detach(true);
         this.claim.release();
         if (this.phase !== 'closed') this.phase = 'idle';
@@ -186,6 +204,7 @@ export class SharedConnection {
         const generation = ++this.generation;
         this.session?.drop();
         this.session = undefined;
+        this.subscriptions.onSessionDown();
         this.outbox.detach();
         this.setPhase('connecting');
 
@@ -202,9 +221,10 @@ export class SharedConnection {
         const { clientId, protocolVersion } = this;
         const opened = openSession(mqttClientOptions({ settings: this.settings, ...material, clientId, protocolVersion, connectTimeoutMs: this.options.connectTimeoutMs }), {
             onConnect: () => this.onConnected(generation),
-            onMessage: (topic, payload) => this.governor.onMessage(topic, payload),
+            onMessage: (topic, payload) => this.governor.onMessage(topic, payload) || this.subscriptions.dispatch(topic, payload),
             onClose: (end) => {
                 this.session = undefined;
+                this.subscriptions.onSessionDown();
                 this.onClosed(generation, end);
             },
         });
@@ -230,6 +250,9 @@ export class SharedConnection {
         this.heldBy = undefined;
         this.setPhase('connected');
         const session = this.session as Session;
+        // before anything queued: replies and requests need the subscriptions, RPC to gateway devices their announcement
+        this.subscriptions.onSessionUp(session);
+        this.gatewayDevices.announce(session);
         this.governor.onConnected(session, () => {
             if (generation === this.generation && this.session === session) this.outbox.attach(session, generation);
         });

@@ -42,7 +42,7 @@ export const ERRORS = {
         'msg.timestamp is set, but ThingsBoard takes no timestamp on __topic__. Remove msg.timestamp, or use target telemetry.',
     // --- topics
     TARGET_UNKNOWN:
-        'Unknown target "__target__": choose telemetry, attributes, gateway-telemetry, gateway-attributes or msg (msg.topic).',
+        'Unknown target "__target__": choose telemetry, attributes, gateway-telemetry, gateway-attributes, gateway-connect, gateway-disconnect, rpc-response, gateway-rpc-response or msg (msg.topic).',
     TOPIC_MISSING:
         'The node\'s target is msg.topic, but msg.topic is empty. Set it to a ThingsBoard topic such as v1/devices/me/telemetry.',
     TOPIC_NOT_SERVED:
@@ -51,6 +51,19 @@ export const ERRORS = {
         'Topic "__topic__" expects protobuf, but this node publishes JSON. Use __alternative__ instead.',
     TOPIC_PROVISION:
         'Topic "__topic__" belongs to ThingsBoard\'s provisioning sessions, not to a device\'s connection. Use the tb-provision node to provision devices.',
+    // --- RPC replies and requests: what the msg must carry (nothing is sent when one of these is raised)
+    REPLY_REQUEST_ID_MISSING:
+        'Target __target__ answers an RPC request, so msg.requestId must be that request\'s id (a whole number, as tb-x509-mqtt-in sets it), but it is __actual__. Keep msg.requestId on the msg from tb-x509-mqtt-in to this node.',
+    REPLY_DEVICE_MISSING:
+        'Target __target__ answers a gateway device\'s RPC request, so msg.device must name the device (as tb-x509-mqtt-in sets it), but it is __actual__. Keep msg.device on the msg from tb-x509-mqtt-in to this node.',
+    MQTT_REQUEST_NO_METHOD:
+        'A client-side RPC needs a method name: set the node\'s Method property or msg.method (a non-empty text).',
+    MQTT_REQUEST_NO_DEVICE:
+        'A gateway attribute request needs msg.device, the name of the device behind the gateway, but it is __actual__.',
+    MQTT_REQUEST_NO_KEYS:
+        'A gateway attribute request needs at least one key: set the node\'s keys or msg.clientKeys / msg.sharedKeys.',
+    MQTT_REQUEST_KEYS_INVALID:
+        '__field__ must be a comma-separated text or an array of texts, but it is __actual__.',
     TB_NO_CONFIG:
         'tb-provision has no tb-x509-config, or its config node is not deployed: choose a config node and deploy.',
     TB_REST_URL_MISSING:
