@@ -1,4 +1,5 @@
 import { SharedConnection } from './mqtt/shared-connection';
+import { FleetKeyStore } from './pki/fleet-keystore';
 import { IdentityProvider } from './pki/identity-provider';
 import { ThingsBoardRestClient } from './thingsboard/rest-client';
 import type { ConfigCredentials, ConfigSettings } from './config-settings';
@@ -11,6 +12,7 @@ export class ConfigRuntime {
     readonly identity: IdentityProvider;
     private connectionInstance?: SharedConnection;
     private restInstance?: ThingsBoardRestClient;
+    private fleetInstance?: FleetKeyStore;
 
     constructor(
         readonly id: string,
@@ -25,6 +27,12 @@ export class ConfigRuntime {
     connection(): SharedConnection {
         this.connectionInstance ??= new SharedConnection(this.settings, this.identity, { configId: this.id });
         return this.connectionInstance;
+    }
+
+    /** Fleet mode: the identities by device name (`<keyStore>/<deviceName>/`), created on first use. */
+    fleetIdentities(): FleetKeyStore {
+        this.fleetInstance ??= new FleetKeyStore(this.settings.keyStoreDir, this.identity.configLabel);
+        return this.fleetInstance;
     }
 
     /** The REST client, created on first use. */

@@ -32,7 +32,7 @@ const CONTRACT = {
         category: 'ThingsBoard',
         inputs: 1,
         outputs: 1,
-        defaults: ['name', 'config', 'keyType', 'rsaBits', 'curve', 'commonName', 'commonNameType', 'days', 'reuse', 'includeKey'],
+        defaults: ['name', 'config', 'keyType', 'rsaBits', 'curve', 'commonName', 'commonNameType', 'days', 'reuse', 'renewBefore', 'includeKey'],
         credentials: {},
     },
     'tb-provision': {
@@ -41,6 +41,11 @@ const CONTRACT = {
         outputs: 1,
         defaults: ['name', 'config', 'method', 'deviceName', 'deviceNameType', 'deviceProfile', 'label', 'ifExists', 'gateway'],
         credentials: { provisionKey: 'text', provisionSecret: 'password' },
+    },
+    'tb-x509-ca': {
+        category: 'config',
+        defaults: ['name', 'keyStore', 'days', 'certFile', 'keyFile'],
+        credentials: { cert: 'text', key: 'password', passphrase: 'password' },
     },
     'tb-x509-mqtt-out': {
         category: 'ThingsBoard',
