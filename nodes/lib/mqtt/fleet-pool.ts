@@ -79,9 +79,20 @@ export class FleetPool {
         onWarning: (warning: CodedError) => this.users.warn(warning),
         log: { error: (text: string) => this.logError(text) },
     };
+    /**
+     * Identities installed for devices without a connection yet (onboarding: x509-generate
+     * installs, the device's first message follows), so the connection need not read back and
+     * parse what was just written; at most maxConnections are kept, the oldest dropped first.
+     */
+    private readonly installed = new Map<string, LoadedIdentity>();
     private readonly onIdentityChanged = (deviceName: string, identity: LoadedIdentity): void => {
         const entry = this.entries.get(deviceName);
-        if (!entry) return;
+        if (!entry) {
+            this.installed.delete(deviceName);
+            this.installed.set(deviceName, identity);
+            if (this.installed.size > this.settings.maxConnections) this.installed.delete(this.installed.keys().next().value as string);
+            return;
+        }
         entry.identity.replace(identity);
         // a renewed certificate: the open connection reconnects with it, its queue kept
         if (entry.phase === 'open') entry.connection.retryNow();
@@ -205,6 +216,7 @@ export class FleetPool {
         this.closed = true;
         this.store.removeListener('changed', this.onIdentityChanged);
         this.users.cancelTimers();
+        this.installed.clear();
         await this.closeAll();
     }
 
@@ -216,6 +228,11 @@ export class FleetPool {
             return existing;
         }
         const identity = new DeviceIdentity(this.store, name, this.serverCa);
+        const installed = this.installed.get(name);
+        if (installed) {
+            identity.replace(installed);
+            this.installed.delete(name);
+        }
         // each device its own client id and identity-registry owner
         const connection = new SharedConnection(this.settings, identity, { ...this.options, configId: `${this.configId}:${name}` });
         const entry: DeviceEntry = { name, identity, connection, phase: 'checking', pending: 0, held: [] };
