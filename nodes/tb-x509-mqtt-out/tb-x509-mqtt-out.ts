@@ -40,12 +40,12 @@ function register(RED: NodeAPI): void {
 
         // A fixed target resolves once; a bad one is reported at every msg (and now).
         let fixedTarget: PublishTarget | undefined;
-        let targetError: unknown;
+        let targetError: Error | undefined;
         if (target !== 'msg') {
             try {
                 fixedTarget = resolveTarget(target, undefined);
             } catch (err) {
-                targetError = err;
+                targetError = err instanceof Error ? err : new Error(String(err));
                 node.error(userMessage(RED, err));
             }
         }
@@ -120,7 +120,7 @@ function register(RED: NodeAPI): void {
             );
         });
     }
-    RED.nodes.registerType('tb-x509-mqtt-out', TbX509MqttOut as never);
+    RED.nodes.registerType('tb-x509-mqtt-out', TbX509MqttOut);
 }
 
 export = register;

@@ -110,6 +110,21 @@ describe('pki certificate authority (checked with openssl)', function () {
         assert.ok(!fs.existsSync(path.join(dir, 'unused')), 'a pasted CA writes no key store');
     });
 
+    it('reads the CA from certificate and key files; an unreadable file is an error naming the path', async () => {
+        const made = await opensslIntermediate(dir);
+        const files = writeFiles(dir, { 'int-chain.pem': made.intPem + made.rootPem, 'int.key.pem': made.intKey });
+        const ca = await new CaStore({ name: 'From files', keyStoreDir: path.join(dir, 'unused'), days: 10, certFile: files['int-chain.pem'], keyFile: files['int.key.pem'] }, {}).authority();
+        assert.strictEqual(ca.commonName, 'Test Intermediate');
+        const leaf = await ca.issue({ commonName: 'file-dev' });
+        const f = writeFiles(dir, { 'fl.pem': leaf.certPem, 'fc.pem': leaf.chainPem });
+        assert.match((await openssl(['verify', '-CAfile', made.root, '-untrusted', f['fc.pem'], f['fl.pem']])).stdout, /: OK\n$/);
+        const missing = path.join(dir, 'nope.pem');
+        await assert.rejects(
+            new CaStore({ name: 'From files', keyStoreDir: dir, days: 10, certFile: missing, keyFile: files['int.key.pem'] }, {}).authority(),
+            coded('FILE_UNREADABLE', { path: missing, reason: 'ENOENT' }),
+        );
+    });
+
     it('refuses what cannot sign, with errors that name the CA and never carry the key', async () => {
         const made = await opensslIntermediate(dir);
         const leaf = await (await new CaStore({ name: 'x', keyStoreDir: path.join(dir, 's'), days: 10 }, {}).authority()).issue({ commonName: 'not-a-ca' });

@@ -98,16 +98,6 @@ async function makePkcs12(keyFile, certFile, password, extra = [], chainFile) {
 }
 
 /** Does this openssl support `pkcs12 -legacy`? (OpenSSL 3 with the legacy provider) */
-async function supportsLegacyPkcs12(dir) {
-    try {
-        const id = await makeIdentity(dir, 'legacy-probe');
-        await makePkcs12(id.key, id.crt, 'x', ['-legacy']);
-        return true;
-    } catch {
-        return false;
-    }
-}
-
 module.exports = {
-    openssl, opensslSync, opensslCredentialsId, tempDir, removeDir, writeFiles, makeIdentity, selfSignedEc, convertKey, makePkcs12, supportsLegacyPkcs12,
+    openssl, opensslSync, opensslCredentialsId, tempDir, removeDir, writeFiles, makeIdentity, selfSignedEc, convertKey, makePkcs12,
 };

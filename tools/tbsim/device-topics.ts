@@ -1,3 +1,4 @@
+import { runClientRpc } from './client-rpc';
 import type { GatewaySession } from './gateway-session';
 import { ATTRIBUTES_TOPICS, GATEWAY_TOPIC_PREFIX, RC, TELEMETRY_TOPICS } from './mqtt-codes';
 import { InvalidPayload, parseAttributes, parseJsonObject, parseTelemetry } from './payloads';
@@ -27,7 +28,7 @@ export function adaptorError(ctx: SessionContext, packet: PublishPacket): void {
 
 const ATTRIBUTES_REQUEST = /^v1\/devices\/me\/attributes\/request\/\d+$/;
 const RPC_REQUEST = /^v1\/devices\/me\/rpc\/request\/(\d+)$/;
-const RPC_RESPONSE = /^v1\/devices\/me\/rpc\/response\/\d+$/;
+const RPC_RESPONSE = /^v1\/devices\/me\/rpc\/response\/(\d+)$/;
 
 export function handleDevicePublish(ctx: SessionContext, packet: PublishPacket, gateway: GatewaySession | undefined): void {
     const topic = packet.topic;
@@ -79,10 +80,22 @@ function convert(ctx: SessionContext, packet: PublishPacket, payload: Buffer): (
                 ctx.publish(response, sessionLimits(ctx));
             };
         }
+        const handler = deps.clientRpc.get(request.method);
+        if (handler) {
+            // the tenant's rule chain answers (tbsim option clientRpcHandlers / sim.onClientRpc)
+            const device = { id: deviceId, name: ctx.device.name };
+            return process(ctx, packet, 0, () => runClientRpc(handler, request.params, device, (answer) => ctx.publish(response, answer)));
+        }
         // To the rule engine, which answers nothing by default: DefaultTransportService times the request out.
         return process(ctx, packet, 0, () => ctx.later(() => ctx.publish(response, { error: 'timeout' }), deps.clientSideRpcTimeoutMs));
     }
-    if (RPC_RESPONSE.test(topic) || topic === 'v1/devices/me/claim') {
+    const reply = RPC_RESPONSE.exec(topic);
+    if (reply) {
+        // JsonMqttAdaptor: the payload is taken as text, whatever it is; the REST caller gets it parsed (or 406)
+        const text = payload.toString('utf8');
+        return process(ctx, packet, 0, () => void deps.actors.rpcResponse(deviceId, Number(reply[1]), text));
+    }
+    if (topic === 'v1/devices/me/claim') {
         return process(ctx, packet, 0, () => undefined); // accepted, nothing to store
     }
     // Unknown topic: v5 learns it from the reason code; v3 sees an ordinary PUBACK and the data is gone.
@@ -100,18 +113,37 @@ function process(ctx: SessionContext, packet: PublishPacket, dataPoints: number,
     };
 }
 
-function attributeResponse(deps: MqttDeps, deviceId: string, request: Record<string, unknown>): Record<string, unknown> {
-    const pick = (scope: 'CLIENT_SCOPE' | 'SHARED_SCOPE', keys: unknown): Record<string, unknown> | undefined => {
+/**
+ * DeviceActorMessageProcessor.getAttributesKvEntries: no keys at all = every client and shared attribute; keys of one
+ * scope only = nothing of the other. Keys are split on "," as they are (JsonMqttAdaptor.toStringSet, no trimming).
+ */
+export function attributeValues(
+    deps: MqttDeps,
+    deviceId: string,
+    clientKeys: string[] | undefined,
+    sharedKeys: string[] | undefined,
+): { client: Record<string, unknown>; shared: Record<string, unknown> } {
+    const pick = (scope: 'CLIENT_SCOPE' | 'SHARED_SCOPE', keys: string[] | undefined): Record<string, unknown> => {
         const all = deps.store.attributes(deviceId, scope);
-        const wanted = typeof keys === 'string' && keys !== '' ? keys.split(',').map((k) => k.trim()) : Object.keys(all);
+        const wanted = clientKeys === undefined && sharedKeys === undefined ? Object.keys(all) : (keys ?? []);
         const out: Record<string, unknown> = {};
-        for (const key of wanted) if (all[key]) out[key] = all[key].value;
-        return Object.keys(out).length > 0 ? out : undefined;
+        for (const key of wanted) if (Object.prototype.hasOwnProperty.call(all, key)) out[key] = all[key].value;
+        return out;
     };
+    return { client: pick('CLIENT_SCOPE', clientKeys), shared: pick('SHARED_SCOPE', sharedKeys) };
+}
+
+function attributeResponse(deps: MqttDeps, deviceId: string, request: Record<string, unknown>): Record<string, unknown> {
+    // Gson getAsString: a primitive's text (anything else fails the request)
+    const keys = (value: unknown): string[] | undefined => {
+        if (value === undefined || value === null) return undefined;
+        if (typeof value === 'object') throw new InvalidPayload('attribute request keys must be a comma-separated string');
+        return (typeof value === 'string' ? value : JSON.stringify(value)).split(',');
+    };
+    const { client, shared } = attributeValues(deps, deviceId, keys(request.clientKeys), keys(request.sharedKeys));
+    // JsonConverter.toJson(GetAttributeResponseMsg): a section only when it has values
     const response: Record<string, unknown> = {};
-    const client = pick('CLIENT_SCOPE', request.clientKeys);
-    const shared = pick('SHARED_SCOPE', request.sharedKeys);
-    if (client) response.client = client;
-    if (shared) response.shared = shared;
+    if (Object.keys(client).length > 0) response.client = client;
+    if (Object.keys(shared).length > 0) response.shared = shared;
     return response;
 }

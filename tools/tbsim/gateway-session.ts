@@ -1,18 +1,51 @@
-import { adaptorError, storeAttributes, storeTelemetry } from './device-topics';
+import type { DeviceDownlink } from './device-actors';
+import { adaptorError, attributeValues, storeAttributes, storeTelemetry } from './device-topics';
 import { RC } from './mqtt-codes';
 import { GatewayPayloadError, InvalidPayload, parseGatewayAttributes, parseGatewayDevice, parseGatewayTelemetry, parseJsonObject } from './payloads';
+import { parseGatewayAttributeRequest, parseGatewayRpcReply, type GatewayAttributeRequest } from './gateway-payloads';
 import type { PublishPacket, SessionContext } from './session-context';
 import { gatewayFlag } from './gateway-flag';
+import { compareReleases } from './release';
+
+/** onDeviceRpcResponseJson reads "id" and "data" before connecting the device from this release on. */
+const RPC_REPLY_CHECKED_AT_ONCE_SINCE = '3.7';
 
 // The gateway API of a gateway session (reference §4.4, §9.2, §9.3; MTH handleGatewayPublishMsg,
 // GatewaySessionHandler / AbstractGatewaySessionHandler). Only a session whose device was marked "Is gateway" when
 // CONNECT was validated has one.
 
+/**
+ * A connected sub-device's pushes, on the gateway's session (AbstractGatewayDeviceSessionContext, JsonConverter
+ * toGatewayJson / getJsonObjectForGateway). Sent at the QoS of the gateway's subscription, or 1 without one: the
+ * gateway topics need no SUBSCRIBE, connecting the device subscribes it.
+ */
+class SubDeviceDownlink implements DeviceDownlink {
+    constructor(
+        private readonly ctx: SessionContext,
+        readonly id: string,
+        private readonly name: string,
+    ) {}
+
+    rpcRequest(requestId: number, method: string, params: string): void {
+        this.ctx.publish('v1/gateway/rpc', { device: this.name, data: { id: requestId, method, params: JSON.parse(params) as unknown } });
+    }
+
+    attributeUpdate(update: Record<string, unknown>): void {
+        this.ctx.publish('v1/gateway/attributes', { device: this.name, data: update });
+    }
+}
+
 export class GatewaySession {
-    /** sub-device name → id, for the devices this session connected (issue #8719: per session) */
-    private readonly devices = new Map<string, string>();
+    /** sub-devices this session connected, by name (issue #8719: per session, gone when the session closes) */
+    private readonly devices = new Map<string, SubDeviceDownlink>();
 
     constructor(private readonly ctx: SessionContext) {}
+
+    /** The gateway session closed: every device it connected is deregistered (no more pushes for it). */
+    close(): void {
+        for (const link of this.devices.values()) this.ctx.deps.actors.sessionClosed(link.id, link);
+        this.devices.clear();
+    }
 
     onPublish(packet: PublishPacket, payload: Buffer): void {
         try {
@@ -49,10 +82,12 @@ export class GatewaySession {
                 return 'done';
             }
             case 'v1/gateway/disconnect': {
-                const id = this.devices.get(parseGatewayDevice(payload).device);
-                if (id !== undefined) {
-                    this.admit(id, 0); // the sub-device session's close event; its failure is ignored (callback null)
-                    this.devices.delete(parseGatewayDevice(payload).device);
+                const name = parseGatewayDevice(payload).device;
+                const link = this.devices.get(name);
+                if (link !== undefined) {
+                    this.admit(link.id, 0); // the sub-device session's close event; its failure is ignored (callback null)
+                    deps.actors.sessionClosed(link.id, link);
+                    this.devices.delete(name);
                 }
                 this.ctx.puback(packet);
                 return 'done';
@@ -69,17 +104,43 @@ export class GatewaySession {
                     (values) => Object.keys(values).length,
                     (id, values) => storeAttributes(deps, id, values),
                 );
-            case 'v1/gateway/rpc':
+            case 'v1/gateway/rpc': {
+                const reply = parseGatewayRpcReply(payload, compareReleases(deps.release.version, RPC_REPLY_CHECKED_AT_ONCE_SINCE) < 0);
+                if ('fieldError' in reply) {
+                    // 3.6: the NullPointerException dies in the callback — logged, no PUBACK, the session stays
+                    if (this.subDevice(packet, reply.device) !== undefined) this.ctx.log(`failed to process device RPC response: ${reply.fieldError}`);
+                    return 'done';
+                }
+                return perDevice(new Map([[reply.device, reply]]), () => 0, (id) => void deps.actors.rpcResponse(id, reply.id, reply.data));
+            }
             case 'v1/gateway/attributes/request': {
-                const request = parseJsonObject(payload);
-                const name = typeof request.device === 'string' ? request.device : '';
-                return perDevice(new Map([[name, request]]), () => 0, () => undefined);
+                const request = parseGatewayAttributeRequest(payload);
+                return perDevice(new Map([[request.device, request]]), () => 0, (id) => this.attributeResponse(id, request));
             }
             case 'v1/gateway/claim':
                 return perDevice(new Map(Object.entries(parseJsonObject(payload))), () => 0, () => undefined);
             default:
                 return 'unknown';
         }
+    }
+
+    /**
+     * v1/gateway/attributes/response (JsonConverter.getJsonObjectForGateway): "value" when one attribute was asked for
+     * and found, "values" when several were asked for; neither when nothing was found.
+     */
+    private attributeResponse(deviceId: string, request: GatewayAttributeRequest): void {
+        const { client, shared } = attributeValues(
+            this.ctx.deps,
+            deviceId,
+            request.client ? request.keys : [],
+            request.client ? [] : request.keys,
+        );
+        const found = { ...client, ...shared };
+        const response: Record<string, unknown> = { id: request.id, device: request.device };
+        const entries = Object.entries(found);
+        if (entries.length === 1 && request.keys.length <= 1) response.value = entries[0][1];
+        else if (entries.length > 0) response.values = found;
+        this.ctx.publish('v1/gateway/attributes/response', response);
     }
 
     /** checkLimits for a sub-device's message: its session info carries the gateway id. */
@@ -117,7 +178,7 @@ export class GatewaySession {
     private subDevice(packet: PublishPacket, name: string, type?: string): string | undefined {
         const known = this.devices.get(name);
         const store = this.ctx.deps.store;
-        if (known && store.getDevice(known)) return known;
+        if (known && store.getDevice(known.id)) return known.id;
         const gatewayId = this.ctx.device.id;
         // processFailure: since 4.2.1 PUBACK 0x80 (3.1.1: a plain PUBACK), before it no answer; the session stays
         const failed = (): undefined => {
@@ -134,8 +195,13 @@ export class GatewaySession {
             this.ctx.log(`failed to get or create device "${name}" for the gateway: ${(err as Error).message}`);
             return failed();
         }
-        this.devices.set(name, device.id);
+        if (known) this.ctx.deps.actors.sessionClosed(known.id, known);
+        const link = new SubDeviceDownlink(this.ctx, device.id, name);
+        this.devices.set(name, link);
         this.admit(device.id, 0); // open event of the sub-device session; its failure is ignored (callback null)
+        // registerAsyncSession, then SUBSCRIBE_TO_ATTRIBUTE_UPDATES_ASYNC_MSG and SUBSCRIBE_TO_RPC_ASYNC_MSG
+        this.ctx.deps.actors.subscribeAttributes(device.id, link);
+        this.ctx.deps.actors.subscribeRpc(device.id, link);
         return device.id;
     }
 }

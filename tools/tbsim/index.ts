@@ -8,6 +8,9 @@ import { AuthService, checkUserAccounts, type UserAccountOption } from './auth';
 import { MqttServer, type RateLimitViolation, type SessionInfo, type TransportRateLimits } from './mqtt';
 import { listenOn } from './listen';
 import { loadOrCreatePki } from './pki';
+import type { ClientRpcHandler } from './client-rpc';
+import type { RpcOutcome } from './device-actors';
+import { twoWayApi, twoWayParts, type TbsimTwoWay, type TwoWayOptions } from './sim-twoway';
 import { validateRateLimits } from './rate-limits';
 import { Release } from './release';
 import { createRestHandler } from './rest';
@@ -16,9 +19,9 @@ import { TenantStore, type SimDevice, type TelemetryEntry } from './store';
 
 // tbsim: a local ThingsBoard-compatible server (REST subset + MQTT over mutual TLS) for tests, demos and development.
 
-export type { SimDevice, TelemetryEntry, SessionInfo, TransportRateLimits, RateLimitViolation };
+export type { SimDevice, TelemetryEntry, SessionInfo, TransportRateLimits, RateLimitViolation, ClientRpcHandler, RpcOutcome };
 
-export interface TbsimOptions {
+export interface TbsimOptions extends TwoWayOptions {
     host?: string;
     restPort?: number;
     mqttPort?: number;
@@ -46,7 +49,7 @@ export interface TbsimOptions {
     log?: (line: string) => void;
 }
 
-export interface Tbsim {
+export interface Tbsim extends TbsimTwoWay {
     restUrl: string;
     mqttHost: string;
     mqttPort: number;
@@ -159,7 +162,9 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
     events.setMaxListeners(0);
     const rateLimit = { next429: 0 };
     const requestLog: Array<{ method: string; path: string; status: number }> = [];
-    const handler = createRestHandler({ store, auth, release, caPem: pki.caPem, rateLimit, requestLog, log });
+    const twoWay = twoWayParts(opts);
+    const { actors, clientRpc, serverSideRpc } = twoWay;
+    const handler = createRestHandler({ store, auth, release, caPem: pki.caPem, rateLimit, requestLog, log, actors, serverSideRpc });
     const restTls = opts.restTls ?? true;
     const restServer = restTls ? https.createServer({ key: pki.keyPem, cert: pki.certPem }, handler) : http.createServer(handler);
     const restPort = await listenOn(restServer, opts.restPort ?? 0, host);
@@ -175,6 +180,8 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         skipValidityCheck: opts.skipValidityCheckForClientCert ?? false,
         rateLimits: opts.rateLimits ?? {},
         clientSideRpcTimeoutMs: opts.clientSideRpcTimeoutMs ?? 60000,
+        actors,
+        clientRpc,
     });
     let mqttPort: number;
     try {
@@ -201,6 +208,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
             if (stopped) return;
             stopped = true;
             if (saveTimer) clearTimeout(saveTimer);
+            actors.stop();
             persist();
             await Promise.all([
                 mqtt.close(),
@@ -268,6 +276,7 @@ export async function startTbsim(opts: TbsimOptions = {}): Promise<Tbsim> {
         sessions() {
             return mqtt.sessions().map((s) => ({ deviceId: s.deviceId, clientId: s.clientId, protocolVersion: s.protocolVersion }));
         },
+        ...twoWayApi(twoWay, store, mqtt),
         loginCount: () => auth.loginCount(),
         requestLog: () => requestLog.map((r) => ({ ...r })),
     };

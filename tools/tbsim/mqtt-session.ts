@@ -3,6 +3,7 @@ import { authenticateCertificate, authenticateToken, type AuthOutcome } from './
 import { PROVISION_RESPONSE, RC, v3ConnackCode } from './mqtt-codes';
 import { PacketFramer } from './mqtt-framing';
 import { acceptPresentedChain } from './mqtt-tls';
+import { SessionDownlink } from './device-link';
 import { handleDevicePublish } from './device-topics';
 import { gatewayFlag } from './gateway-flag';
 import { GatewaySession } from './gateway-session';
@@ -40,6 +41,8 @@ export class MqttSession implements SessionContext {
     private readonly subscriptions = new Subscriptions();
     /** set once at CONNECT when the device is marked "Is gateway" (MTH checkGatewaySession) */
     private gateway?: GatewaySession;
+    /** the session's own RPC and attribute pushes (device sessions only) */
+    private downlink?: SessionDownlink;
     private timers: NodeJS.Timeout[] = [];
     private keepaliveMs = 0;
     private lastSeen = Date.now();
@@ -151,6 +154,8 @@ export class MqttSession implements SessionContext {
         this.state = 'closed';
         this.framer.stop();
         for (const t of this.timers) clearTimeout(t);
+        this.downlink?.close();
+        this.gateway?.close();
         if (this.authenticated) {
             this.owner.unregister(this, this.authenticated.id);
             // the session's close event (SESSION_EVENT_MSG_CLOSED) counts too; its failure is ignored (callback null)
@@ -184,6 +189,7 @@ export class MqttSession implements SessionContext {
                 return this.onSubscribe(packet);
             case 'unsubscribe':
                 this.subscriptions.remove(packet.unsubscriptions);
+                this.downlink?.unsubscribe(packet.unsubscriptions);
                 return this.send({ cmd: 'unsuback', messageId: packet.messageId, granted: packet.unsubscriptions.map(() => 0) });
             case 'pingreq':
                 return this.send({ cmd: 'pingresp' });
@@ -235,6 +241,7 @@ export class MqttSession implements SessionContext {
         }
         this.state = 'device';
         if (gatewayFlag(result.device.additionalInfo)) this.gateway = new GatewaySession(this);
+        this.downlink = new SessionDownlink(this, this.deps.actors);
         this.info = {
             deviceId: result.device.id,
             deviceName: result.device.name,
@@ -275,7 +282,9 @@ export class MqttSession implements SessionContext {
         const granted = this.subscriptions.grant(packet.subscriptions, {
             provision: this.state === 'provision',
             protocolVersion: this.protocolVersion,
-            onUpdateSubscription: () => this.checkLimits(),
+            onUpdateSubscription: (filter) => {
+                if (this.checkLimits()) this.downlink?.subscribe(filter);
+            },
         });
         this.send({ cmd: 'suback', messageId: packet.messageId, granted });
     }

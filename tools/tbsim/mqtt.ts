@@ -82,6 +82,14 @@ export class MqttServer implements SessionRegistry {
         this.byDevice.get(deviceId)?.kick(reason);
     }
 
+    /** A test hook: `payload` as it is on the device's own session, QoS 1; false without a session. */
+    publishRaw(deviceId: string, topic: string, payload: Buffer): boolean {
+        const session = this.byDevice.get(deviceId);
+        if (!session) return false;
+        session.send({ cmd: 'publish', topic, payload, qos: 1, messageId: Math.floor(Math.random() * 65534) + 1, retain: false, dup: false });
+        return true;
+    }
+
     /** Listens on `port`/`host` for clients (0 = any free port) and returns the port. */
     async listen(port: number, host: string): Promise<number> {
         await listenOn(this.server, 0, '127.0.0.1');

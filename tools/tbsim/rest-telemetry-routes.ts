@@ -1,5 +1,8 @@
-import { badRequest } from './errors';
 import type { AuthUser } from './auth';
+import type { DeviceActors } from './device-actors';
+import { ErrorCode, TbError } from './errors';
+import { convertValues } from './payloads';
+import { compareReleases } from './release';
 import { TENANT_OR_CUSTOMER, type RestContext } from './rest-context';
 import { keysParam, requiredParam, scopeParam, uuidParam } from './rest-params';
 import { emptyOk, RawResponse, type Route } from './rest-router';
@@ -84,7 +87,8 @@ function attributesOf(store: TenantStore, deviceId: string, scopes: AttributeSco
     return out;
 }
 
-export function telemetryRoutes(ctx: RestContext): Route[] {
+/** `actors` hears of a device's saved and deleted SHARED_SCOPE attributes (pushes to its subscribers). */
+export function telemetryRoutes(ctx: RestContext, actors: DeviceActors): Route[] {
     const { store } = ctx;
     return [
         {
@@ -127,18 +131,71 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
             },
         },
         {
+            // saveDeviceAttributes, saveEntityAttributesV1 and V2; a device's SHARED_SCOPE values go to its subscribers
             method: 'POST',
             pattern: /^\/api\/plugins\/telemetry\/(?:DEVICE\/)?([^/]+)\/(?:attributes\/)?(SERVER_SCOPE|SHARED_SCOPE)$/,
             authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
                 const device = validateDevice(ctx, req.params[0], req.user);
                 if (device instanceof RawResponse) return device;
-                if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-                    throw badRequest('Invalid request body');
-                }
-                store.setAttributes(device.id, scopeParam(req.params[1]), req.body as Record<string, unknown>);
+                if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) return text(400, 'Request is not a JSON object');
+                const values = savedAttributeValues(ctx, req.body as Record<string, unknown>);
+                if (Object.keys(values).length === 0) return text(400, 'No attributes data found in request body!');
+                const scope = scopeParam(req.params[1]);
+                store.setAttributes(device.id, scope, values);
+                if (scope === 'SHARED_SCOPE') actors.sharedAttributesUpdated(device.id, values);
+                return emptyOk();
+            },
+        },
+        {
+            // deleteDeviceAttributes / deleteEntityAttributes: ?keys=a,b; deleted SHARED_SCOPE keys are pushed as "deleted"
+            method: 'DELETE',
+            pattern: /^\/api\/plugins\/telemetry\/(?:DEVICE\/)?([^/]+)\/(SERVER_SCOPE|SHARED_SCOPE|CLIENT_SCOPE)$/,
+            authorities: TENANT_OR_CUSTOMER,
+            handler: (req) => {
+                const keys = deleteKeys(ctx, req.query);
+                if (keys instanceof RawResponse) return keys;
+                const device = validateDevice(ctx, req.params[0], req.user);
+                if (device instanceof RawResponse) return device;
+                const scope = scopeParam(req.params[1]);
+                store.deleteAttributes(device.id, scope, keys);
+                if (scope === 'SHARED_SCOPE') actors.sharedAttributesDeleted(device.id, keys);
                 return emptyOk();
             },
         },
     ];
+}
+
+/**
+ * The keys of a DELETE (toKeysList: split on "," as given). From 4.3 "keys" is optional and repeated "key" parameters
+ * win, none at all is 400 "Empty keys: []"; before, "keys" is required and an empty one dies on a null list (500).
+ */
+function deleteKeys(ctx: RestContext, query: URLSearchParams): string[] | RawResponse {
+    if (compareReleases(ctx.release.version, '4.3') >= 0) {
+        const repeated = query.getAll('key');
+        const raw = query.get('keys') ?? '';
+        const keys = repeated.length > 0 ? repeated : raw === '' ? [] : raw.split(',');
+        return keys.length > 0 ? keys : text(400, `Empty keys: [${keys.join(', ')}]`);
+    }
+    const raw = requiredParam(query, 'keys', 'String');
+    if (raw === '') throw new TbError(500, 'Cannot invoke "java.util.List.isEmpty()" because "keys" is null', ErrorCode.GENERAL);
+    return raw.split(',');
+}
+
+/**
+ * The values a REST attribute save stores (and pushes). Since 4.2 JsonConverter.convertToAttributes reads them, with
+ * transport.json.type_cast_enabled: numeric strings become numbers ("2.0" → 2.0) and a null fails the request
+ * (JsonSyntaxException, 500). Before, the controller's own extractRequestAttributes kept strings and skipped nulls.
+ */
+function savedAttributeValues(ctx: RestContext, body: Record<string, unknown>): Record<string, unknown> {
+    if (compareReleases(ctx.release.version, '4.2') >= 0) {
+        if (Object.values(body).some((v) => v === null)) throw new TbError(500, "Can't parse value: null", ErrorCode.GENERAL);
+        return convertValues(body);
+    }
+    return Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null));
+}
+
+/** getImmediateDeferredResult(message, status): a plain-text body. */
+function text(status: number, message: string): RawResponse {
+    return new RawResponse(message, 'text/plain;charset=UTF-8', {}, status);
 }

@@ -3,12 +3,14 @@ import type { AuthService, AuthUser } from './auth';
 import { badRequest, ErrorCode, permissionDenied, TbError } from './errors';
 import type { Release } from './release';
 import { authRoutes } from './rest-auth-routes';
+import type { DeviceActors } from './device-actors';
 import type { RestContext } from './rest-context';
 import { credentialsRoutes } from './rest-credentials-routes';
 import { deviceRoutes } from './rest-device-routes';
 import { RestJson } from './rest-json';
 import { profileRoutes } from './rest-profile-routes';
 import { RawResponse, Router } from './rest-router';
+import { rpcRoutes } from './rest-rpc-routes';
 import { telemetryRoutes } from './rest-telemetry-routes';
 import type { TenantStore } from './store';
 
@@ -23,6 +25,10 @@ export interface RestDeps {
     rateLimit: { next429: number };
     requestLog: Array<{ method: string; path: string; status: number }>;
     log: (line: string) => void;
+    /** device actors: server-side RPC and shared-attribute pushes */
+    actors: DeviceActors;
+    /** server.rest.server_side_rpc.min_timeout / default_timeout */
+    serverSideRpc: { minTimeoutMs: number; defaultTimeoutMs: number };
 }
 
 const MAX_BODY = 16 * 1024 * 1024;
@@ -45,7 +51,7 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
     // Order matters where two mappings share a path and method: the literal ones (/api/tenant/devices)
     // must come before the path-variable one (/api/tenant/{tenantId}) in authRoutes, as Spring prefers them.
     const router = new Router(
-        [...deviceRoutes(ctx), ...credentialsRoutes(ctx), ...profileRoutes(ctx), ...telemetryRoutes(ctx), ...authRoutes(ctx)],
+        [...deviceRoutes(ctx), ...credentialsRoutes(ctx), ...profileRoutes(ctx), ...telemetryRoutes(ctx, deps.actors), ...rpcRoutes(ctx, deps), ...authRoutes(ctx)],
         deps.release,
     );
 
@@ -106,20 +112,38 @@ export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: S
         req.on('end', () => {
             const url = new URL(req.url ?? '/', 'http://tbsim');
             const method = (req.method ?? 'GET').toUpperCase();
+            const failure = (err: unknown): { status: number; body: unknown } => {
+                const error =
+                    err instanceof TbError ? err : new TbError(500, 'Internal server error', ErrorCode.GENERAL);
+                if (!(err instanceof TbError)) deps.log(`REST ${method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`);
+                return { status: error.status, body: error.body() };
+            };
+            const respond = (status: number, body: unknown): void => {
+                // a handler's RawResponse may carry its own status (ResponseEntity), e.g. a DeferredResult's 408
+                const final = body instanceof RawResponse ? body.status : status;
+                deps.requestLog.push({ method, path: url.pathname, status: final });
+                send(res, final, body);
+            };
             let status: number;
             let body: unknown;
             try {
                 if (tooLarge) throw new TbError(413, 'Payload Too Large', ErrorCode.BAD_REQUEST_PARAMS);
                 ({ status, body } = dispatch(method, url.pathname, url.searchParams, req.headers, Buffer.concat(chunks)));
             } catch (err) {
-                const error =
-                    err instanceof TbError ? err : new TbError(500, 'Internal server error', ErrorCode.GENERAL);
-                if (!(err instanceof TbError)) deps.log(`REST ${method} ${url.pathname} failed: ${(err as Error).stack ?? String(err)}`);
-                status = error.status;
-                body = error.body();
+                ({ status, body } = failure(err));
             }
-            deps.requestLog.push({ method, path: url.pathname, status });
-            send(res, status, body);
+            if (body instanceof Promise) {
+                // a DeferredResult: answered when it settles (server-side RPC waits for the device)
+                body.then(
+                    (settled: unknown) => respond(status, settled),
+                    (err: unknown) => {
+                        const f = failure(err);
+                        respond(f.status, f.body);
+                    },
+                );
+                return;
+            }
+            respond(status, body);
         });
     };
 }

@@ -1,4 +1,6 @@
 import type { EventEmitter } from 'events';
+import type { ClientRpcHandlers } from './client-rpc';
+import type { DeviceActors } from './device-actors';
 import type { MqttPacket } from './packet-codec';
 import type { LimitSubject, TransportRateLimiter, TransportRateLimits } from './rate-limits';
 import type { Release } from './release';
@@ -26,6 +28,10 @@ export interface MqttDeps {
     rateLimits: TransportRateLimits;
     /** transport.client_side_rpc.timeout: an unanswered device-to-server RPC gets {"error":"timeout"} after it */
     clientSideRpcTimeoutMs: number;
+    /** server-side RPC and shared-attribute subscriptions per device */
+    actors: DeviceActors;
+    /** tenant-defined answers to device-to-server RPC (default none: the request times out) */
+    clientRpc: ClientRpcHandlers;
 }
 
 export type PublishPacket = MqttPacket.IPublishPacket;

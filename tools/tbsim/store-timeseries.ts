@@ -39,6 +39,11 @@ export class DeviceDataTable {
         return this.attributesByDevice.get(deviceId)?.[scope] ?? {};
     }
 
+    deleteAttributes(deviceId: string, scope: AttributeScope, keys: string[]): void {
+        const target = this.attributesByDevice.get(deviceId)?.[scope];
+        if (target) for (const key of keys) delete target[key];
+    }
+
     deleteDevice(deviceId: string): void {
         this.telemetryByDevice.delete(deviceId);
         this.attributesByDevice.delete(deviceId);

@@ -306,4 +306,10 @@ export class TenantStore extends EventEmitter {
     attributes(deviceId: string, scope: AttributeScope): Record<string, AttributeValue> {
         return this.deviceData.attributes(deviceId, scope);
     }
+
+    /** Removes the keys of one scope; keys that do not exist are ignored. */
+    deleteAttributes(deviceId: string, scope: AttributeScope, keys: string[]): void {
+        this.deviceData.deleteAttributes(deviceId, scope, keys);
+        this.changed();
+    }
 }

@@ -7,18 +7,18 @@ export class Subscriptions {
     private readonly qosByFilter = new Map<string, number>();
 
     /**
-     * The SUBACK codes for `requested`. `onUpdateSubscription` runs for a subscription to attribute updates or RPC,
-     * which is a message to the device actor (and so counts against the rate limits).
+     * The SUBACK codes for `requested`. `onUpdateSubscription` runs for a subscription to attribute updates or RPC
+     * with its filter: that is a message to the device actor (and so counts against the rate limits).
      */
     grant(
         requested: Array<{ topic: string; qos: number }>,
-        opts: { provision: boolean; protocolVersion: number; onUpdateSubscription: () => void },
+        opts: { provision: boolean; protocolVersion: number; onUpdateSubscription: (filter: string) => void },
     ): number[] {
         return requested.map((s) => {
             const allowed = opts.provision ? s.topic === PROVISION_RESPONSE : DEVICE_FILTERS.has(s.topic);
             if (!allowed) return opts.protocolVersion === 5 ? RC.TOPIC_FILTER_INVALID : 0x80;
             const qos = Math.min(s.qos, 1);
-            if (!opts.provision && UPDATE_SUBSCRIPTIONS.has(s.topic)) opts.onUpdateSubscription();
+            if (!opts.provision && UPDATE_SUBSCRIPTIONS.has(s.topic)) opts.onUpdateSubscription(s.topic);
             this.qosByFilter.set(s.topic, qos);
             return qos;
         });

@@ -4,7 +4,7 @@
  * the store installs a renewed one.
  */
 import type { FleetKeyStore } from '../pki/fleet-keystore';
-import type { LoadedIdentity } from '../pki/identity-provider';
+import type { LoadedIdentity } from '../pki/loaded-identity';
 import type { IdentityLookup } from './connection-types';
 
 export class DeviceIdentity implements IdentityLookup {

@@ -11,7 +11,7 @@
 import type { ConfigSettings } from '../config-settings';
 import type { CodedError } from '../errors';
 import { fleetDeviceDir, type FleetKeyStore } from '../pki/fleet-keystore';
-import type { LoadedIdentity } from '../pki/identity-provider';
+import type { LoadedIdentity } from '../pki/loaded-identity';
 import { IDLE_CLOSE_MS, type ConnectionState, type PublishRequest, type SharedConnectionOptions } from './connection-types';
 import type { DeliveryCallback } from './delivery-queue';
 import { DeviceIdentity } from './fleet-identity';

@@ -77,6 +77,8 @@ function signatureSchemeOf(signingKey: KeyObject): SignatureScheme {
                 return { hash: 'sha384', algorithm: seq([oid('1.2.840.10045.4.3.3')]) };
             case 'secp521r1':
                 return { hash: 'sha512', algorithm: seq([oid('1.2.840.10045.4.3.4')]) };
+            default:
+                break; // another curve: refused below
         }
     }
     const curve = signingKey.asymmetricKeyDetails?.namedCurve;

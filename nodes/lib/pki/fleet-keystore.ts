@@ -13,7 +13,8 @@
 import { EventEmitter } from 'events';
 import * as path from 'path';
 import { parseCertificates } from './certificate';
-import { assembleIdentity, type GeneratedIdentity, type LoadedIdentity } from './identity-provider';
+import { assembleIdentity, type GeneratedIdentity } from './identity-provider';
+import type { LoadedIdentity } from './loaded-identity';
 import { loadPrivateKey } from './keys';
 import { keyStorePaths, readKeyStore, writeKeyStore } from './keystore';
 import { fail } from './messages';

@@ -8,7 +8,6 @@
 import { X509Certificate } from 'crypto';
 import { describeCertificate, type CertificateDescription } from './certificate';
 import { newKeyPair, selfSignedCertificate } from './certificate-builder';
-import { reasonOf } from '../errors';
 import { fail } from './messages';
 
 export type KeyType = 'ec' | 'rsa';
@@ -95,7 +94,8 @@ export async function generateIdentity(raw: RawGenerateOptions): Promise<Generat
         certPem = selfSignedCertificate(keys, options);
         keyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     } catch (err) {
-        throw fail('GENERATE_FAILED', { keyType: options.keyType.toUpperCase(), commonName: options.commonName, reason: reasonOf(err) });
+        const reason = err instanceof Error ? err.message : String(err);
+        throw fail('GENERATE_FAILED', { keyType: options.keyType.toUpperCase(), commonName: options.commonName, reason });
     }
     return { keyPem, certPem, ...describeCertificate(new X509Certificate(certPem)) };
 }

@@ -11,7 +11,8 @@ import type { CertificateAuthority } from './ca';
 import { certificateToPem, parseCertificates } from './certificate';
 import type { FleetKeyStore } from './fleet-keystore';
 import { generateIdentity, normaliseGenerateOptions, type RawGenerateOptions } from './generate';
-import { DEFAULT_REUSE_MIN_DAYS, type IdentityProvider, type LoadedIdentity } from './identity-provider';
+import { DEFAULT_REUSE_MIN_DAYS, type IdentityProvider } from './identity-provider';
+import type { LoadedIdentity } from './loaded-identity';
 import { fail } from './messages';
 
 export interface ObtainedIdentity {

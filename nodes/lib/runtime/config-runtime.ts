@@ -1,9 +1,9 @@
-import { FleetPool } from './mqtt/fleet-pool';
-import { SharedConnection } from './mqtt/shared-connection';
-import { FleetKeyStore } from './pki/fleet-keystore';
-import { IdentityProvider } from './pki/identity-provider';
-import { ThingsBoardRestClient } from './thingsboard/rest-client';
-import type { ConfigCredentials, ConfigSettings } from './config-settings';
+import { FleetPool } from '../mqtt/fleet-pool';
+import { SharedConnection } from '../mqtt/shared-connection';
+import { FleetKeyStore } from '../pki/fleet-keystore';
+import { IdentityProvider } from '../pki/identity-provider';
+import { ThingsBoardRestClient } from '../thingsboard/rest-client';
+import type { ConfigCredentials, ConfigSettings } from '../config-settings';
 
 /**
  * Everything one tb-x509-config owns: its identity, its MQTT connection and its REST
