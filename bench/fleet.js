@@ -15,7 +15,9 @@
 //     signed by the same CA), and the ratio;
 //   - RSS of this process at 0 / 250 / 500 / 750 / 1,000 open connections (after GC), the slope
 //     per connection, and RSS once every connection is closed (flows replaced by an empty one);
-//   - the CPU time of this process and of tbsim during onboarding.
+//   - the CPU time of this process and of tbsim during onboarding, and as the ceiling of TLS +
+//     tbsim on this machine: bare mqtt.js clients (own process, identities made beforehand)
+//     connecting with leaf + CA and publishing once against the same tbsim.
 //
 //   node --expose-gc bench/fleet.js [--devices 1000] [--openssl 50]
 // Build first: npm run build
@@ -110,6 +112,45 @@ async function timeOpenssl(ca, dir, count) {
     return ms;
 }
 
+/**
+ * The ceiling the machine and tbsim set: bare mqtt.js clients (identities issued beforehand,
+ * leaf + CA in the handshake, one QoS 1 publish each) against the same tbsim.
+ */
+async function bareClients(ca, info, count) {
+    // in a process of its own, so its memory does not move this process's RSS baseline
+    const child = fork(__filename, ['--bare-child'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const result = new Promise((resolve, reject) => {
+        child.once('message', (m) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+        child.once('exit', (code) => reject(new Error(`bare clients exited ${code}`)));
+    });
+    child.send({ ca: { certPem: ca.certPem, keyPem: ca.keyPem }, info, count });
+    return result;
+}
+
+async function bareChild({ ca, info, count }) {
+    const mqtt = require('mqtt');
+    const { CertificateAuthority } = require(path.join(lib, 'pki', 'ca.js'));
+    const authority = CertificateAuthority.fromPem(ca.certPem, ca.keyPem, undefined, { certSource: 'bench', keySource: 'bench', ca: 'bench' });
+    const identities = [];
+    for (let i = 0; i < count; i++) identities.push(await authority.issue({ keyType: 'ec', curve: 'P-256', commonName: `bare-${i}.fleet.example`, days: 30 }));
+    const clients = [];
+    const cpu0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    await Promise.all(identities.map((id, i) => new Promise((resolve, reject) => {
+        const client = mqtt.connect({
+            protocol: 'mqtts', host: info.mqttHost, port: info.mqttPort, ca: info.caPem, cert: id.certPem + id.chainPem, key: id.keyPem,
+            clientId: `bare-${i}`, protocolVersion: 5, reconnectPeriod: 0,
+        });
+        clients.push(client);
+        client.on('connect', () => client.publish('v1/devices/me/telemetry', '{"online":1}', { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+        client.on('error', reject);
+    })));
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const cpu = cpuMs(process.cpuUsage(cpu0));
+    await Promise.all(clients.map((c) => new Promise((resolve) => c.end(true, resolve))));
+    return { perSecond: count / (ms / 1000), cpuPerDevice: cpu / count };
+}
+
 async function rssAfterGc() {
     for (let i = 0; i < 3; i++) {
         global.gc();
@@ -189,6 +230,14 @@ function profileTo(file) {
     };
 }
 
+async function waitForAsync(probe, timeoutMs, what) {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await probe())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+    }
+}
+
 const cpuMs = (u) => (u.user + u.system) / 1000;
 const kib = (bytes) => bytes / 1024;
 const mib = (bytes) => (bytes / 1048576).toFixed(1);
@@ -215,6 +264,9 @@ async function main() {
             },
         });
 
+        const bare = await bareClients(ca, info, BATCH);
+        await waitForAsync(async () => (await sim.request({ stats: true })).open === 0, 10000, 'bare clients gone');
+        const before = await sim.request({ stats: true });
         const oursMs = await timeOurs(ca, 200);
         const opensslMs = await timeOpenssl(ca, dir, opensslCount);
 
@@ -260,8 +312,8 @@ async function main() {
         await profiler.stop();
         const stats = await sim.request({ stats: true });
         const simCpuTotal = cpuMs(stats.cpu) - simCpuStart;
-        assert.strictEqual(stats.telemetry, devices, 'one telemetry message per device reached tbsim');
-        assert.strictEqual(stats.connects, devices, 'one connection per device');
+        assert.strictEqual(stats.telemetry - before.telemetry, devices, 'one telemetry message per device reached tbsim');
+        assert.strictEqual(stats.connects - before.connects, devices, 'one connection per device');
         const sample = await sim.request({ device: `dev-${devices - 1}` });
         assert.ok(sample.device && sample.device.type === 'bench-fleet', 'the device was created by chain provisioning with the CN-derived name');
 
@@ -286,12 +338,14 @@ async function main() {
             console.log(`  devices ${String(b.from).padStart(4)}–${String(b.to).padEnd(4)}  ${(b.ms / 1000).toFixed(2)} s (identities by ${(b.generatedMs / 1000).toFixed(2)} s)  ${((b.to - b.from) / (b.ms / 1000)).toFixed(0).padStart(4)} devices/s   CPU: Node-RED ${(b.cpuMs / b.ms * 100).toFixed(0)} %, tbsim ${(b.simCpuMs / b.ms * 100).toFixed(0)} % of one core`);
         }
         console.log(`end to end: ${perSecond.toFixed(0)} devices/s (${(onboardMs / 1000).toFixed(2)} s for ${devices}; goal ≥ 200/s)`);
+        console.log(`ceiling of TLS + tbsim here: bare mqtt.js clients (identities made beforehand) reach ${bare.perSecond.toFixed(0)} devices/s against the same tbsim, ${bare.cpuPerDevice.toFixed(1)} ms client CPU per device; the flow spends ${(cpuTotal / devices).toFixed(1)} ms per device`);
         console.log(`CPU during onboarding: Node-RED process ${(cpuTotal / 1000).toFixed(2)} s, tbsim ${(simCpuTotal / 1000).toFixed(2)} s (${(simCpuTotal / (cpuTotal + simCpuTotal) * 100).toFixed(0)} % of the CPU used)`);
         console.log('');
         console.log(`key + certificate per device: this package ${oursMs.toFixed(2)} ms, openssl process ${opensslMs.toFixed(2)} ms  →  ${(opensslMs / oursMs).toFixed(1)}× faster (goal ≥ 10×)`);
         console.log('');
         for (const r of rss) console.log(`  RSS at ${String(r.open).padStart(4)} open connections: ${mib(r.rss)} MiB (JS heap ${mib(r.heapUsed)} MiB, external ${mib(r.external)} MiB)`);
-        console.log(`RSS slope: ${slopeKiB.toFixed(1)} KiB per connection (goal ≤ 100 KiB); of it JS heap + external: ${heapSlopeKiB.toFixed(1)} KiB`);
+        const marginal = rss.length > 2 ? kib(last.rss - rss[1].rss) / (last.open - rss[1].open) : slopeKiB;
+        console.log(`RSS slope: ${slopeKiB.toFixed(1)} KiB per connection from 0 (goal ≤ 100 KiB), ${marginal.toFixed(1)} KiB from ${rss[1].open} on (after the first batch warmed up); of it JS heap + external: ${heapSlopeKiB.toFixed(1)} KiB`);
         const back = (rssClosed - first) / first * 100;
         console.log(`all closed (${openAfter} sessions left on tbsim): RSS ${mib(rssClosed)} MiB, ${back >= 0 ? '+' : ''}${back.toFixed(1)} % of the start (goal within 10 %); JS heap ${mib(memClosed.heapUsed)} MiB`);
         console.log(`machine load average during the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (other work on the ${os.cpus().length} CPUs skews absolute figures; the ratios are from the same run)`);
@@ -305,4 +359,11 @@ async function main() {
     }
 }
 
-runBench(main);
+if (process.argv.includes('--bare-child')) {
+    process.once('message', (m) => bareChild(m).then(
+        (result) => process.send(result, () => process.exit(0)),
+        (err) => process.send({ error: String(err && err.stack) }, () => process.exit(1)),
+    ));
+} else {
+    runBench(main);
+}
