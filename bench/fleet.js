@@ -14,7 +14,8 @@
 //     `openssl req -x509 -CA …` process per device doing the same work (EC P-256 key, leaf
 //     signed by the same CA), and the ratio;
 //   - RSS of this process at 0 / 250 / 500 / 750 / 1,000 open connections (after GC), the slope
-//     per connection, and RSS once every connection is closed (flows replaced by an empty one);
+//     per connection, and RSS once every connection is closed (flows replaced by an empty one),
+//     then a second round with the identities reused (is the first round's memory reused?);
 //   - the CPU time of this process and of tbsim during onboarding, and as the ceiling of TLS +
 //     tbsim on this machine: bare mqtt.js clients (own process, identities made beforehand)
 //     connecting with leaf + CA and publishing once against the same tbsim.
@@ -325,6 +326,21 @@ async function main() {
         const memClosed = await rssAfterGc();
         const rssClosed = memClosed.rss;
 
+        // a second round with the same key store (identities reused): memory kept by the first round
+        // is reused, not added to, when RSS at 1,000 and after closing stay where the first round left them
+        const doneBefore = done;
+        await nr.RED.nodes.setFlows(flows(info, ca, path.join(dir, 'fleet'), path.join(dir, 'ca-store')), {}, 'full');
+        await waitFor(() => nr.RED.nodes.getNode('feeder'), 10000, 'flows started again');
+        nr.RED.nodes.getNode('feeder').receive({ from: 0, to: devices });
+        await waitFor(() => done + errors.length >= doneBefore + devices, 300000, 'second round');
+        if (errors.length) throw new Error(`second round failed: ${errors.slice(0, 3).join(' | ')}`);
+        const memAgain = await rssAfterGc();
+        const rssAgain = memAgain.rss;
+        await nr.RED.nodes.setFlows([], {}, 'full');
+        await waitForAsync(async () => (await sim.request({ stats: true })).open === 0, 30000, 'second round closed');
+        const memClosedAgain = await rssAfterGc();
+        const rssClosedAgain = memClosedAgain.rss;
+
         const onboardMs = batches.reduce((s, b) => s + b.ms, 0);
         const perSecond = devices / (onboardMs / 1000);
         const first = rss[0].rss;
@@ -348,6 +364,7 @@ async function main() {
         console.log(`RSS slope: ${slopeKiB.toFixed(1)} KiB per connection from 0 (goal ≤ 100 KiB), ${marginal.toFixed(1)} KiB from ${rss[1].open} on (after the first batch warmed up); of it JS heap + external: ${heapSlopeKiB.toFixed(1)} KiB`);
         const back = (rssClosed - first) / first * 100;
         console.log(`all closed (${openAfter} sessions left on tbsim): RSS ${mib(rssClosed)} MiB, ${back >= 0 ? '+' : ''}${back.toFixed(1)} % of the start (goal within 10 %); JS heap ${mib(memClosed.heapUsed)} MiB`);
+        console.log(`second round, identities reused: RSS ${mib(rssAgain)} MiB at ${devices} open connections (JS heap ${mib(memAgain.heapUsed)} MiB), ${mib(rssClosedAgain)} MiB closed again (JS heap ${mib(memClosedAgain.heapUsed)} MiB; the first round's memory reused, not grown: ${rssClosedAgain <= rssClosed * 1.05 ? 'yes' : 'no'})`);
         console.log(`machine load average during the run: ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (other work on the ${os.cpus().length} CPUs skews absolute figures; the ratios are from the same run)`);
     } finally {
         if (nr) {
