@@ -24,6 +24,11 @@ export const ERRORS = {
         'Not delivered: the connection to __server__ was closed (flow stopped or redeployed) before the server acknowledged the message.',
     MQTT_DROPPED_ON_CLOSE:
         '__count__ message(s) were not sent: the node stopped while they waited for the connection to __server__.',
+    // --- fleet mode (one connection per msg.deviceName)
+    FLEET_DEVICE_NAME_MISSING:
+        'Config "__config__" is a fleet config: each message must name its device in msg.deviceName (text), but msg.deviceName is __actual__.',
+    FLEET_DEVICE_UNKNOWN:
+        'Config "__config__" has no identity for device "__deviceName__" (nothing in __dir__). Generate one with x509-generate for this device name first.',
     // --- connection failures (queued and new messages fail with these while they last)
     MQTT_CERT_REJECTED:
         '__server__ refused the device certificate of config "__config__" (CN "__commonName__"; __detail__). Register the certificate as the device\'s X.509 credentials (tb-provision, or Device → Manage credentials in ThingsBoard), and check that it has not expired.',
@@ -75,6 +80,8 @@ export const STATUS = {
     'mqtt-session-taken-over': 'session taken over',
     'mqtt-disconnected': 'disconnected',
     'mqtt-rate-limited': 'rate limited, queued __count__',
+    'mqtt-fleet': '__connected__ connected, __queued__ queued',
+    'mqtt-fleet-failure': '__connected__ connected, __queued__ queued; __failing__ × __reason__',
 } as const satisfies MessageTable;
 
 export type MqttStatusKey = keyof typeof STATUS;

@@ -5,7 +5,7 @@
  */
 import { X509Certificate, type KeyObject } from 'crypto';
 import { certificateToPem, describeCertificate, parseCertificates, type CertificateDescription } from './certificate';
-import { buildCertificate, keyIdentifierOf, newKeyPair, subjectKeyIdentifierOf, subjectNameDer } from './certificate-builder';
+import { buildCertificate, buildX509Certificate, keyIdentifierOf, newKeyPair, subjectKeyIdentifierOf, subjectNameDer } from './certificate-builder';
 import { normaliseGenerateOptions, type RawGenerateOptions } from './generate';
 import { keyMatchesCertificate, keyToPkcs8Pem, loadPrivateKey } from './keys';
 import { fail } from './messages';
@@ -101,10 +101,10 @@ export class CertificateAuthority {
             throw fail('CA_EXPIRED', { commonName: this.commonName, date: this.description.notAfter.toISOString() });
         }
         let keyPem: string;
-        let certPem: string;
+        let leaf: X509Certificate;
         try {
             const keys = await newKeyPair(options);
-            certPem = buildCertificate(
+            leaf = buildX509Certificate(
                 {
                     publicKey: keys.publicKey,
                     commonName: options.commonName,
@@ -125,6 +125,6 @@ export class CertificateAuthority {
             const reason = err instanceof Error ? err.message : String(err);
             throw fail('GENERATE_FAILED', { keyType: options.keyType.toUpperCase(), commonName: options.commonName, reason });
         }
-        return { certPem, chainPem: this.chainPem, keyPem, ...describeCertificate(new X509Certificate(certPem)) };
+        return { certPem: certificateToPem(leaf), chainPem: this.chainPem, keyPem, ...describeCertificate(leaf) };
     }
 }

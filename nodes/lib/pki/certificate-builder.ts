@@ -172,6 +172,11 @@ function extensionsFor(profile: CertificateProfile, subjectKey: KeyObject, keyId
 
 /** Builds and signs one certificate (PEM). */
 export function buildCertificate(request: CertificateRequest, now: Date = new Date()): string {
+    return certificateToPem(buildX509Certificate(request, now));
+}
+
+/** Builds and signs one certificate, parsed once (a caller that also describes it need not parse it again). */
+export function buildX509Certificate(request: CertificateRequest, now: Date = new Date()): X509Certificate {
     const notBefore = new Date(Math.floor((now.getTime() - BACKDATE_MS) / 1000) * 1000);
     let notAfter = new Date(notBefore.getTime() + request.days * 86_400_000);
     const issuerEnd = request.issuer?.notAfter;
@@ -196,8 +201,8 @@ export function buildCertificate(request: CertificateRequest, now: Date = new Da
     ]);
     const tbsDer = der(tbs);
     const signature = sign(scheme.hash, tbsDer, signingKey);
-    const certificate = seq([tbs, signatureSchemeOf(signingKey).algorithm, bits(signature)]);
-    return certificateToPem(new X509Certificate(der(certificate)));
+    const certificate = seq([tbs, scheme.algorithm, bits(signature)]);
+    return new X509Certificate(der(certificate));
 }
 
 /** A self-signed certificate for a key pair (subject = issuer = CN). */

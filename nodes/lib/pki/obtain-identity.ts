@@ -57,6 +57,25 @@ function serialised<T>(owner: object, task: () => Promise<T>): Promise<T> {
     return run;
 }
 
+/**
+ * Fleet mode: one request at a time per device name, not per config, so a thousand devices
+ * onboard in parallel (key generation and file writes run in the thread pool) while two
+ * messages for the same device still never generate twice.
+ */
+const deviceQueues = new WeakMap<object, Map<string, Promise<unknown>>>();
+
+function serialisedPerDevice<T>(owner: object, deviceName: string, task: () => Promise<T>): Promise<T> {
+    let byName = deviceQueues.get(owner);
+    if (!byName) deviceQueues.set(owner, (byName = new Map<string, Promise<unknown>>()));
+    const run = (byName.get(deviceName) ?? Promise.resolve()).then(task);
+    const settled = run.catch(() => undefined);
+    byName.set(deviceName, settled);
+    void settled.then(() => {
+        if (byName.get(deviceName) === settled) byName.delete(deviceName);
+    });
+    return run;
+}
+
 function renewBeforeDays(raw: number | string | undefined): number {
     if (raw === undefined || raw === null || String(raw).trim() === '') return DEFAULT_REUSE_MIN_DAYS;
     const days = Number(String(raw).trim());
@@ -91,7 +110,7 @@ export async function obtainIdentity(raw: ObtainOptions, target: ObtainTarget | 
     const bundle = (made: ObtainedIdentity) => ({ keyPem: made.keyPem, certPem: made.certPem + made.chainPem });
 
     if (fleet) {
-        return serialised(fleet, async () => {
+        return serialisedPerDevice(fleet, options.commonName, async () => {
             if (raw.reuse !== false) {
                 const stored = await fleet.reusable(options.commonName, renewBefore);
                 if (stored && sameSigner(stored, ca)) return fromStored(stored);

@@ -1,3 +1,4 @@
+import { FleetPool } from '../mqtt/fleet-pool';
 import { SharedConnection } from '../mqtt/shared-connection';
 import { FleetKeyStore } from '../pki/fleet-keystore';
 import { IdentityProvider } from '../pki/identity-provider';
@@ -13,6 +14,7 @@ export class ConfigRuntime {
     private connectionInstance?: SharedConnection;
     private restInstance?: ThingsBoardRestClient;
     private fleetInstance?: FleetKeyStore;
+    private poolInstance?: FleetPool;
 
     constructor(
         readonly id: string,
@@ -35,6 +37,12 @@ export class ConfigRuntime {
         return this.fleetInstance;
     }
 
+    /** Fleet mode: one connection per device name, created on first use. */
+    fleetPool(): FleetPool {
+        this.poolInstance ??= new FleetPool(this.settings, this.id, this.fleetIdentities(), () => this.identity.caChain());
+        return this.poolInstance;
+    }
+
     /** The REST client, created on first use. */
     rest(): ThingsBoardRestClient {
         this.restInstance ??= new ThingsBoardRestClient(this.settings, this.credentials, this.identity);
@@ -42,8 +50,9 @@ export class ConfigRuntime {
     }
 
     /** tb-provision registered `credentialsId`: a refused connection with that identity retries now. */
-    notifyProvisioned(_credentialsId: string): void {
+    notifyProvisioned(credentialsId: string): void {
         this.connectionInstance?.retryNow();
+        this.poolInstance?.retryNow(credentialsId);
     }
 
     /**
@@ -53,10 +62,11 @@ export class ConfigRuntime {
      */
     notifyGatewayMarked(credentialsId: string): void {
         this.connectionInstance?.reconnectIfConnectedAs(credentialsId);
+        this.poolInstance?.reconnectIfConnectedAs(credentialsId);
     }
 
     async close(): Promise<void> {
         this.restInstance?.close();
-        await this.connectionInstance?.close();
+        await Promise.all([this.connectionInstance?.close(), this.poolInstance?.close()]);
     }
 }
