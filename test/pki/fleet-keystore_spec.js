@@ -4,7 +4,7 @@
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
-const { makeIdentity, tempDir, removeDir } = require('../support/openssl');
+const { makeIdentity, makeSignedIdentity, tempDir, removeDir } = require('../support/openssl');
 const { dist } = require('../support/node-red');
 const { coded } = require('../support/errors');
 
@@ -23,12 +23,12 @@ describe('pki fleet key store', function () {
     });
 
     it('keeps each device in <keyStore>/<deviceName>/ (key 0600, cert.pem as given, leaf first) and loads it back', async () => {
-        const a = await makeIdentity(work, 'a', { commonName: 'sensor-a' });
-        const extra = await makeIdentity(work, 'x', { commonName: 'issuer-x' });
+        const issuer = await makeIdentity(work, 'x', { commonName: 'issuer-x', ca: true });
+        const a = await makeSignedIdentity(work, 'a', issuer, { commonName: 'sensor-a' });
         const store = new FleetKeyStore(dir, 'Fleet');
         const changed = [];
         store.on('changed', (name, identity) => changed.push([name, identity.commonName]));
-        await store.install('sensor-a', { keyPem: a.keyPem, certPem: a.certPem + extra.certPem });
+        await store.install('sensor-a', { keyPem: a.keyPem, certPem: a.certPem + issuer.certPem });
 
         const keyFile = path.join(dir, 'sensor-a', 'key.pem');
         const certFile = path.join(dir, 'sensor-a', 'cert.pem');
