@@ -141,7 +141,7 @@ forEachRelease('example flows against tbsim', function (tbVersion) {
     });
 
     if (tbVersion === NEWEST_RELEASE) it('"5 Onboard a fleet" sets up the chain profile, and every listed device is created at its first connect and streams on its own connection', async function () {
-        const names = ['pump-1', 'pump-2', 'boiler-1', 'chiller-1', 'fan-1'];
+        const names = ['fleet-meter-1', 'fleet-meter-2', 'fleet-valve-1', 'fleet-chiller-1', 'fleet-fan-1'];
         for (const name of names) assert.strictEqual(tbsim.findDeviceByName(name), undefined);
         deployment = await deployExamples(tbsim, ['5 Onboard a fleet']);
         for (const name of names) {
@@ -192,7 +192,7 @@ forEachRelease('example flows against tbsim', function (tbVersion) {
                 const d = tbsim.findDeviceByName(name);
                 return d && tbsim.telemetry(d.id).length > 0 && d;
             });
-            assert.strictEqual(typeof tbsim.telemetry(device.id)[0].values.temperature, 'number');
+            assert.strictEqual(typeof tbsim.telemetry(device.id)[0].values.temperature, 'number', JSON.stringify(tbsim.telemetry(device.id)));
         }
 
         // RPC to a listed device is answered by the flow, also after the gateway's session was kicked
