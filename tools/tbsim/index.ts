@@ -15,7 +15,7 @@ import { Release } from './release';
 import { createRestHandler } from './rest';
 import { twoWayApi, twoWayParts, type TbsimTwoWay, type TwoWayOptions } from './sim-twoway';
 import { SUBSCRIPTION_VIOLATION_MESSAGE, TenantLimits } from './store-limits';
-import { TenantStore, type ProvisionType, type SimDevice, type TelemetryEntry } from './store';
+import { TenantStore, type SimDevice, type TelemetryEntry } from './store';
 
 // tbsim: a local ThingsBoard-compatible server (REST subset + MQTT over mutual TLS) for tests, demos and development.
 
