@@ -25,7 +25,7 @@ try {
 
 // The en-US catalog of tb-x509-config carries every runtime error and status text,
 // written from the per-area message tables so code and catalog cannot drift apart.
-const { ERROR_MESSAGES, STATUS_MESSAGES } = require(path.join(dist, 'nodes', 'lib', 'catalog.js'));
+const { ERROR_MESSAGES, STATUS_MESSAGES } = require(path.join(dist, 'nodes', 'lib', 'runtime', 'catalog.js'));
 function catalogFor(lang, type) {
     const file = path.join(root, 'locales', lang, `${type}.json`);
     const catalog = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};

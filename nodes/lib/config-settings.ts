@@ -14,6 +14,11 @@ export interface ConfigProperties {
     keyFile?: string;
     keyStore?: string;
     keepalive?: number | string;
+    identityMode?: string;
+    /** node id of a tb-x509-ca */
+    ca?: string;
+    maxConnections?: number | string;
+    idleTimeout?: number | string;
 }
 
 export interface ConfigCredentials {
@@ -40,7 +45,19 @@ export interface ConfigSettings {
     certFile?: string;
     keyFile?: string;
     keyStoreDir: string;
+    /** `single`: one identity in `keyStoreDir`; `fleet`: one per device name in `<keyStoreDir>/<deviceName>/` */
+    identityMode: IdentityMode;
+    /** node id of the tb-x509-ca that signs generated certificates, when set */
+    caId?: string;
+    /** fleet mode: device connections open at once */
+    maxConnections: number;
+    /** fleet mode: seconds after a device's last message before its connection closes */
+    idleTimeout: number;
 }
+
+export type IdentityMode = 'single' | 'fleet';
+export const DEFAULT_MAX_CONNECTIONS = 1000;
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 300;
 
 export const DEFAULT_MQTT_TLS_PORT = 8883;
 export const DEFAULT_KEEPALIVE_SECONDS = 60;
@@ -62,6 +79,11 @@ export function toBoolean(value: boolean | string | undefined, fallback: boolean
     return String(value).trim().toLowerCase() !== 'false';
 }
 
+/** A count or duration must be a positive whole number; 0, negatives and fractions fall back to the default. */
+function positive(value: number, fallback: number): number {
+    return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
 export function normaliseSettings(
     props: ConfigProperties,
     defaultKeyStoreDir: string,
@@ -79,5 +101,10 @@ export function normaliseSettings(
         certFile: blankToUndefined(props.certFile),
         keyFile: blankToUndefined(props.keyFile),
         keyStoreDir: blankToUndefined(props.keyStore) ?? defaultKeyStoreDir,
+        // The editor offers only the two modes; anything but "fleet" is the single-identity default.
+        identityMode: blankToUndefined(props.identityMode)?.toLowerCase() === 'fleet' ? 'fleet' : 'single',
+        caId: blankToUndefined(props.ca),
+        maxConnections: positive(toNumber(props.maxConnections, DEFAULT_MAX_CONNECTIONS), DEFAULT_MAX_CONNECTIONS),
+        idleTimeout: positive(toNumber(props.idleTimeout, DEFAULT_IDLE_TIMEOUT_SECONDS), DEFAULT_IDLE_TIMEOUT_SECONDS),
     };
 }

@@ -1,11 +1,13 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { toBoolean } from '../lib/config-settings';
+import { findCa } from '../lib/node-red/ca-node';
 import { findConfig } from '../lib/node-red/config-node';
 import { toUserError } from '../lib/node-red/i18n';
 import { renderStatus } from '../lib/node-red/status';
 import { CodedError } from '../lib/errors';
+import { fail as failPki } from '../lib/pki/messages';
 import { fail, provisionStatusFor, STATUS } from '../lib/thingsboard/messages';
-import { provisionForMessage, toProvisionMethod, type ProvisionSettings } from '../lib/thingsboard/provision';
+import { provisionForMessage, setUpChainProvisioning, toProvisionMethod, type ProvisionSettings } from '../lib/runtime/provision';
 import { toIfExists } from '../lib/thingsboard/provision-result';
 
 interface TbProvisionDef extends NodeDef {
@@ -17,6 +19,8 @@ interface TbProvisionDef extends NodeDef {
     label?: string;
     ifExists?: string;
     gateway?: boolean | string;
+    cnPattern?: string;
+    allowCreate?: boolean | string;
 }
 
 interface TbProvisionCredentials {
@@ -38,6 +42,8 @@ function register(RED: NodeAPI): void {
             gateway: toBoolean(def.gateway, false),
             provisionKey: node.credentials?.provisionKey,
             provisionSecret: node.credentials?.provisionSecret,
+            cnPattern: def.cnPattern || undefined,
+            allowCreate: toBoolean(def.allowCreate, true),
         };
         const nameType = def.deviceNameType || 'msg';
         const nameValue = def.deviceName ?? (nameType === 'msg' ? 'deviceName' : '');
@@ -58,15 +64,24 @@ function register(RED: NodeAPI): void {
             const run = async () => {
                 const config = findConfig(RED, def.config);
                 if (!config) throw fail('TB_NO_CONFIG');
-                return provisionForMessage(config.runtime, settings, msg, await deviceNameOf(msg));
+                const out = msg as NodeMessageInFlow & { deviceId?: string | null };
+                if (settings.method === 'x509-chain') {
+                    // The CA's key stays in the tb-x509-ca node: only its certificate goes to ThingsBoard.
+                    const caStore = findCa(RED, config.runtime.settings.caId);
+                    if (config.runtime.settings.caId && !caStore) throw failPki('CA_MISSING', { config: config.runtime.settings.label });
+                    const profile = await setUpChainProvisioning(config.runtime, settings, caStore && (await caStore.authority()));
+                    out.payload = profile;
+                    return profile.deviceProfile;
+                }
+                const result = await provisionForMessage(config.runtime, settings, msg, await deviceNameOf(msg));
+                out.payload = result;
+                out.deviceId = result.deviceId;
+                return result.deviceName;
             };
             run().then(
-                (result) => {
-                    status('green', 'dot', 'provision-done', { name: result.deviceName });
-                    const out = msg as NodeMessageInFlow & { deviceId?: string | null };
-                    out.payload = result;
-                    out.deviceId = result.deviceId;
-                    send(out);
+                (name) => {
+                    status('green', 'dot', 'provision-done', { name });
+                    send(msg);
                     done();
                 },
                 (err: unknown) => {

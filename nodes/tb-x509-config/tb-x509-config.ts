@@ -1,6 +1,6 @@
 import * as path from 'path';
 import type { NodeAPI, NodeDef } from 'node-red';
-import { ConfigRuntime } from '../lib/config-runtime';
+import { ConfigRuntime } from '../lib/runtime/config-runtime';
 import { normaliseSettings, type ConfigProperties } from '../lib/config-settings';
 import type { TbX509ConfigNode } from '../lib/node-red/config-node';
 

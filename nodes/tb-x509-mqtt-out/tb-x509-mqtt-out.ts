@@ -1,7 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { toNumber } from '../lib/config-settings';
 import type { CodedError } from '../lib/errors';
-import { connectionStatus } from '../lib/mqtt/connection-status';
+import { connectionStatus, type ConnectionStatusSpec } from '../lib/mqtt/connection-status';
+import { fleetStatus } from '../lib/mqtt/fleet-status';
 import { fail, STATUS } from '../lib/mqtt/messages';
 import type { ConnectionState, SharedConnection } from '../lib/mqtt/shared-connection';
 import { findConfig } from '../lib/node-red/config-node';
@@ -23,6 +24,8 @@ interface OutMessage extends NodeMessage {
     /** for the reply targets: set by tb-x509-mqtt-in */
     requestId?: unknown;
     device?: unknown;
+    /** fleet mode: the device whose connection sends the message */
+    deviceName?: unknown;
 }
 
 const DEFAULT_QUEUE_SIZE = 1000;
@@ -41,12 +44,12 @@ function register(RED: NodeAPI): void {
 
         // A fixed target resolves once; a bad one is reported at every msg (and now).
         let fixedTarget: PublishTarget | undefined;
-        let targetError: unknown;
+        let targetError: Error | undefined;
         if (target !== 'msg' && !isReplyTarget(target)) {
             try {
                 fixedTarget = resolveTarget(target, undefined);
             } catch (err) {
-                targetError = err;
+                targetError = err instanceof Error ? err : new Error(String(err));
                 node.error(userMessage(RED, err));
             }
         }
@@ -60,24 +63,28 @@ function register(RED: NodeAPI): void {
             return;
         }
 
-        const connection: SharedConnection = config.runtime.connection();
+        // fleet mode: one connection per msg.deviceName (FleetPool); single mode: the config's one connection
+        const pool = config.runtime.settings.identityMode === 'fleet' ? config.runtime.fleetPool() : undefined;
+        const connection: SharedConnection | undefined = pool ? undefined : config.runtime.connection();
+        const sink = (pool ?? connection) as { server: string; deregister(userId: string, removed: boolean): Promise<number> };
         let lastStatus = '';
-        connection.register(node.id, {
-            onState(state: ConnectionState) {
-                const status = connectionStatus(state);
-                const params = { ...status.params };
-                if (status.reasonKey) params.reason = translate(RED, `status.${status.reasonKey}`, STATUS[status.reasonKey]);
-                const rendered = renderStatus(RED, { ...status, params });
-                const signature = `${rendered.fill}|${rendered.shape}|${rendered.text}`;
-                if (signature === lastStatus) return;
-                lastStatus = signature;
-                node.status(rendered);
-            },
+        const show = (status: ConnectionStatusSpec) => {
+            const params = { ...status.params };
+            if (status.reasonKey) params.reason = translate(RED, `status.${status.reasonKey}`, STATUS[status.reasonKey]);
+            const rendered = renderStatus(RED, { ...status, params });
+            const signature = `${rendered.fill}|${rendered.shape}|${rendered.text}`;
+            if (signature === lastStatus) return;
+            lastStatus = signature;
+            node.status(rendered);
+        };
+        const handlers = {
             onWarning(warning: CodedError) {
                 node.warn(userMessage(RED, warning));
             },
             log: { error: (text: string) => node.error(text) },
-        });
+        };
+        if (pool) pool.register(node.id, { ...handlers, onState: (state) => show(fleetStatus(state.devices)) });
+        else connection?.register(node.id, { ...handlers, onState: (state: ConnectionState) => show(connectionStatus(state)) });
 
         node.on('input', (rawMsg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
             const msg = rawMsg as OutMessage;
@@ -97,17 +104,20 @@ function register(RED: NodeAPI): void {
                 done(toUserError(RED, err));
                 return;
             }
-            connection.publish(node.id, { topic, body, qos, queueSize }, (err) => {
+            const request = { topic, body, qos, queueSize };
+            const settled = (err?: Error) => {
                 if (err) done(toUserError(RED, err));
                 else done();
-            });
+            };
+            if (pool) pool.publish(node.id, msg.deviceName, request, settled);
+            else connection?.publish(node.id, request, settled);
         });
 
         node.on('close', (removed: boolean, done: () => void) => {
-            connection.deregister(node.id, removed).then(
+            sink.deregister(node.id, removed).then(
                 (dropped) => {
                     if (dropped > 0) {
-                        node.warn(userMessage(RED, fail('MQTT_DROPPED_ON_CLOSE', { count: dropped, server: connection.server })));
+                        node.warn(userMessage(RED, fail('MQTT_DROPPED_ON_CLOSE', { count: dropped, server: sink.server })));
                     }
                     done();
                 },
@@ -115,7 +125,7 @@ function register(RED: NodeAPI): void {
             );
         });
     }
-    RED.nodes.registerType('tb-x509-mqtt-out', TbX509MqttOut as never);
+    RED.nodes.registerType('tb-x509-mqtt-out', TbX509MqttOut);
 }
 
 export = register;

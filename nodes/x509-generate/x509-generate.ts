@@ -1,9 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { findCa } from '../lib/node-red/ca-node';
 import { findConfig } from '../lib/node-red/config-node';
 import { toUserError, userMessage } from '../lib/node-red/i18n';
 import { renderStatus } from '../lib/node-red/status';
 import { toBoolean } from '../lib/config-settings';
-import { obtainIdentity, type ObtainedIdentity } from '../lib/pki/obtain-identity';
+import { obtainIdentity, type ObtainedIdentity, type ObtainTarget } from '../lib/pki/obtain-identity';
 import { fail, STATUS } from '../lib/pki/messages';
 
 interface X509GenerateDef extends NodeDef {
@@ -16,10 +17,12 @@ interface X509GenerateDef extends NodeDef {
     days?: number | string;
     reuse?: boolean | string;
     includeKey?: boolean | string;
+    renewBefore?: number | string;
 }
 
 interface GeneratePayload {
     certificate: string;
+    chain: string;
     fingerprint: string;
     commonName: string;
     keyType: string;
@@ -32,6 +35,7 @@ interface GeneratePayload {
 function payloadOf(identity: ObtainedIdentity, includeKey: boolean): GeneratePayload {
     const payload: GeneratePayload = {
         certificate: identity.certPem,
+        chain: identity.chainPem,
         fingerprint: identity.fingerprint,
         commonName: identity.commonName,
         keyType: identity.keyType,
@@ -61,19 +65,26 @@ function register(RED: NodeAPI): void {
         }
 
         async function handle(msg: NodeMessageInFlow): Promise<ObtainedIdentity> {
-            let provider;
+            const target: ObtainTarget = {};
             if (def.config) {
                 const config = findConfig(RED, def.config);
                 if (!config) throw fail('GENERATE_CONFIG_MISSING');
-                provider = config.runtime.identity;
+                const { settings } = config.runtime;
+                if (settings.identityMode === 'fleet') target.fleet = config.runtime.fleetIdentities();
+                else target.provider = config.runtime.identity;
+                if (settings.caId) {
+                    const ca = findCa(RED, settings.caId);
+                    if (!ca) throw fail('CA_MISSING', { config: config.runtime.identity.configLabel });
+                    target.ca = await ca.authority();
+                }
             }
             const commonName = await evaluateCommonName(msg);
             if (typeof commonName === 'string' && commonName.trim()) {
                 node.status(renderStatus(RED, { fill: 'blue', shape: 'ring', key: 'generate-busy', english: STATUS['generate-busy'], params: { commonName: commonName.trim() } }));
             }
             return obtainIdentity(
-                { keyType: def.keyType, rsaBits: def.rsaBits, curve: def.curve, days: def.days, commonName, reuse },
-                provider,
+                { keyType: def.keyType, rsaBits: def.rsaBits, curve: def.curve, days: def.days, commonName, reuse, renewBefore: def.renewBefore },
+                target,
             );
         }
 

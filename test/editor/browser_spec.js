@@ -435,6 +435,81 @@ describe('editor in a browser', function () {
         }
     });
 
+    it('tb-x509-config: a signing CA added with +, the server chain kept apart; fleet options; both round-trip', async function () {
+        const { context, page, errors, external } = await openEditor();
+        try {
+            const outId = await editNewNode(page, 'tb-x509-mqtt-out');
+            await page.click('#node-input-btn-config-add');
+            await page.waitForSelector('#node-config-input-host', { state: 'visible' });
+            await setValue(page, '#node-config-input-host', 'fleet.example.test');
+            const chain = '-----BEGIN CERTIFICATE-----\nMIIBchain\n-----END CERTIFICATE-----\n';
+            await page.fill('#tb-x509-config-ca-pem', chain);
+
+            await page.click('a[href="#tb-x509-config-tab-identity"]');
+            assert.strictEqual(await page.inputValue('#tb-x509-config-ca-node'), '', 'no CA by default');
+            assert.strictEqual(await visible(page, '#node-config-input-maxConnections'), false, 'fleet options only in fleet mode');
+            await page.selectOption('#node-config-input-identityMode', 'fleet');
+            assert.strictEqual(await visible(page, '#node-config-input-maxConnections'), true);
+            assert.strictEqual(await page.inputValue('#node-config-input-maxConnections'), '1000');
+            assert.strictEqual(await page.inputValue('#node-config-input-idleTimeout'), '300');
+            await setValue(page, '#node-config-input-idleTimeout', '0');
+            assert.strictEqual(await hasError(page, '#node-config-input-idleTimeout'), true);
+            await setValue(page, '#node-config-input-idleTimeout', '120');
+
+            await page.click('#tb-x509-config-ca-node-add');
+            await page.waitForSelector('#node-config-input-days', { state: 'visible' });
+            assert.strictEqual(await page.inputValue('#node-config-input-days'), '3650');
+            await page.fill('#node-config-input-name', 'Plant CA');
+            await shot(page, 'tb-x509-ca-new', page.locator('.red-ui-tray').last());
+            await page.click('#node-config-dialog-ok');
+            await page.waitForSelector('#node-config-input-days', { state: 'detached' });
+            const caId = await page.evaluate(() => {
+                let id;
+                RED.nodes.eachConfig((n) => {
+                    if (n.type === 'tb-x509-ca') id = n.id;
+                });
+                return id;
+            });
+            assert.ok(caId, 'the CA node exists');
+            await page.waitForFunction((id) => $('#tb-x509-config-ca-node').val() === id, caId);
+            await shot(page, 'tb-x509-config-fleet-ca', page.locator('.red-ui-tray').last());
+
+            await page.click('#node-config-dialog-ok');
+            await page.waitForSelector('#node-config-dialog-ok', { state: 'detached' });
+            await page.click('#node-dialog-ok');
+            await page.waitForSelector('#node-dialog-ok', { state: 'detached' });
+            await deploy(page);
+            const cfgId = await page.evaluate((id) => RED.nodes.node(id).config, outId);
+            const cfg = await page.evaluate((id) => {
+                const n = RED.nodes.node(id);
+                return { ca: n.ca, identityMode: n.identityMode, idleTimeout: Number(n.idleTimeout), maxConnections: Number(n.maxConnections) };
+            }, cfgId);
+            assert.deepStrictEqual(cfg, { ca: caId, identityMode: 'fleet', idleTimeout: 120, maxConnections: 1000 });
+            const flows = JSON.parse(fs.readFileSync(path.join(nr.userDir, 'flows.json'), 'utf8'));
+            assert.strictEqual(flows.find((n) => n.id === cfgId).ca, caId, 'the property is the CA node id, not the chain');
+            assert.ok(!fs.readFileSync(path.join(nr.userDir, 'flows_cred.json'), 'utf8').includes('MIIBchain'), 'credentials stay encrypted');
+
+            await context.close();
+            const second = await openEditor();
+            try {
+                await second.page.evaluate((id) => RED.editor.editConfig('', 'tb-x509-config', id), cfgId);
+                await second.page.waitForSelector('#node-config-input-host', { state: 'visible' });
+                assert.strictEqual(await second.page.inputValue('#tb-x509-config-ca-pem'), chain, 'the server chain (credential) round-trips');
+                await second.page.click('a[href="#tb-x509-config-tab-identity"]');
+                assert.strictEqual(await second.page.inputValue('#tb-x509-config-ca-node'), caId, 'the CA (property) round-trips');
+                await second.page.click('#node-config-dialog-cancel');
+                assert.deepStrictEqual(second.errors, []);
+                assert.deepStrictEqual(second.external, []);
+            } finally {
+                await second.context.close();
+            }
+            assert.deepStrictEqual(errors, []);
+            assert.deepStrictEqual(external, []);
+        } finally {
+            await context.close().catch(() => {});
+        }
+    });
+
     async function deploy(page) {
         const before = await page.evaluate(() => RED.nodes.version());
         await page.click('#red-ui-header-button-deploy');

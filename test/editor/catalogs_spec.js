@@ -186,10 +186,94 @@ describe('catalogs and help', function () {
             ['KEY_TYPE_UNKNOWN', { keyType: 'dsa' }, 'Key type "dsa" is not supported: use "ec" or "rsa".'],
             ['CURVE_UNSUPPORTED', { curve: 'P-521' }, 'EC curve "P-521" is not supported: use P-256 or P-384.'],
             ['RSA_BITS_UNSUPPORTED', { bits: '1024' }, 'RSA key size "1024" is not supported: use 2048, 3072 or 4096.'],
+            ['TOPIC_NOT_SERVED', { topic: 'sensors/t' },
+                'ThingsBoard does not serve the topic "sensors/t" for devices: it would acknowledge the message and drop it. Use a ThingsBoard topic such as v1/devices/me/telemetry, v1/devices/me/attributes, v1/devices/me/rpc/response/<id> or v1/gateway/telemetry.'],
+            ['TOPIC_PROTOBUF', { topic: 'v2/t/p', alternative: 'v2/t/j' }, 'Topic "v2/t/p" expects protobuf, but this node publishes JSON. Use v2/t/j instead.'],
+            ['MQTT_CERT_REJECTED', { server: 'tb.example:8883', config: 'Plant A', commonName: 'dev-1', detail: 'CONNACK 0x87 Not authorized' },
+                'tb.example:8883 refused the device certificate of config "Plant A" (CN "dev-1"; CONNACK 0x87 Not authorized). Register the certificate as the device\'s X.509 credentials (tb-provision, or Device → Manage credentials in ThingsBoard), and check that it has not expired.'],
         ];
         for (const [key, params, sentence] of sentences) {
             it(`${key} ${JSON.stringify(params)}`, function () {
                 assert.strictEqual(render(key, params), sentence);
+            });
+        }
+
+        // tb-provision's refusals, one per cause: a flow's Catch node and the debug sidebar show these.
+        const refusals = [
+            ['TB_NO_CONFIG', {}, 'tb-provision has no tb-x509-config, or its config node is not deployed: choose a config node and deploy.'],
+            ['TB_REST_URL_MISSING', { config: 'plant' },
+                'tb-x509-config "plant" has no REST URL: set it (e.g. https://thingsboard.cloud) to provision devices with method rest.'],
+            ['TB_NO_ACCOUNT', { config: 'plant' },
+                'tb-x509-config "plant" has no ThingsBoard account: enter a tenant username and password, or an API key, to provision devices over REST.'],
+            ['TB_LOGIN_REJECTED', { username: 'tenant@example.com', config: 'plant', reason: 'Invalid username or password' },
+                'ThingsBoard rejected the login for tenant@example.com (Invalid username or password): check the username and password in tb-x509-config "plant".'],
+            ['TB_API_KEY_REJECTED', { config: 'plant', reason: 'Invalid username or password' },
+                'ThingsBoard rejected the API key of tb-x509-config "plant" (Invalid username or password): check that the key exists, is enabled and has not expired.'],
+            ['TB_LOGIN_TWO_FACTOR', { username: 'tenant@example.com', config: 'plant' },
+                'The ThingsBoard account tenant@example.com of tb-x509-config "plant" has two-factor authentication, which a flow cannot complete (ThingsBoard would refuse every call with 403): use an API key (ThingsBoard 4.3 or later) or a tenant administrator account without two-factor authentication.'],
+            ['TB_API_KEY_UNSUPPORTED', { address: 'tb.example.com:443', config: 'plant' },
+                'ThingsBoard at tb.example.com:443 does not accept API keys: they need ThingsBoard 4.3 or later. Clear the API key of tb-x509-config "plant" and enter the username and password of a tenant administrator, or upgrade ThingsBoard.'],
+            ['TB_PERMISSION_DENIED', { operation: 'GET /api/tenant/devices', config: 'plant', reason: "You don't have permission to perform this operation!" },
+                'ThingsBoard denied GET /api/tenant/devices (HTTP 403: You don\'t have permission to perform this operation!): the account of tb-x509-config "plant" is not a tenant administrator. Provisioning needs a tenant administrator account (or its API key).'],
+            ['TB_SUBSCRIPTION_VIOLATION', { operation: 'POST /api/device-with-credentials', config: 'plant', reason: 'Subscription is not active' },
+                'ThingsBoard refused POST /api/device-with-credentials because of the subscription of the tenant (HTTP 403: Subscription is not active): the plan of the account in tb-x509-config "plant" does not allow it; check or upgrade the plan.'],
+            ['TB_DEVICE_LIMIT_REACHED', { device: 'pump-7', reason: 'Devices limit reached' },
+                'ThingsBoard did not create device "pump-7": the device limit of this ThingsBoard plan is reached (Devices limit reached). Delete devices that are no longer needed, or raise the limit (the plan on ThingsBoard Cloud, the tenant profile on your own server).'],
+            ['TB_RATE_LIMITED', { operation: 'GET /api/tenant/devices', attempts: 4, reason: 'Too many requests for current tenant!' },
+                'ThingsBoard still answered "too many requests" (HTTP 429: Too many requests for current tenant!) to GET /api/tenant/devices after 4 attempts: slow the flow down or try again later.'],
+            ['TB_CONNECTION_REFUSED', { address: '127.0.0.1:8443', config: 'plant' },
+                'Cannot reach ThingsBoard at 127.0.0.1:8443: the connection was refused (nothing listens there). Check the address in tb-x509-config "plant" and that the server is running.'],
+            ['TB_HOST_NOT_FOUND', { address: 'no-such-host.invalid:8443', config: 'plant' },
+                'Cannot reach ThingsBoard at no-such-host.invalid:8443: the host name was not found. Check the address in tb-x509-config "plant".'],
+            ['TB_SERVER_CERT_UNTRUSTED', { address: 'tb.example.com:443', config: 'plant', reason: 'self-signed certificate in certificate chain' },
+                'The certificate of ThingsBoard at tb.example.com:443 is not trusted (self-signed certificate in certificate chain): put the server\'s CA chain into the CA of tb-x509-config "plant".'],
+            ['TB_SERVER_CERT_NAME_MISMATCH', { address: '127.0.0.1:8443', config: 'plant', reason: 'Host: not-the-server.example. is not in the cert\'s altnames' },
+                'The certificate of ThingsBoard at 127.0.0.1:8443 was not issued for that host name (Host: not-the-server.example. is not in the cert\'s altnames): use the host name in the certificate, or set the server name in tb-x509-config "plant".'],
+            ['TB_NO_CERTIFICATE', { config: 'plant' },
+                'No certificate to provision: put one in msg.payload.certificate or msg.certificate, or give tb-x509-config "plant" an identity (certificate and key, or run x509-generate with it).'],
+            ['TB_CERT_INVALID', { source: 'msg.certificate', reason: 'it is object, not PEM text' },
+                'The certificate in msg.certificate is not a usable PEM certificate (it is object, not PEM text); nothing was sent to ThingsBoard.'],
+            ['TB_CERT_ASSIGNED_ELSEWHERE', { device: 'rest-second' },
+                'ThingsBoard did not register the certificate for device "rest-second": it is already assigned to another device. Every device needs its own certificate: generate a new one for "rest-second".'],
+            ['TB_DEVICE_PROFILE_UNKNOWN', { profile: 'no-such-profile', device: 'pump-7' },
+                'Device profile "no-such-profile" does not exist in ThingsBoard, so device "pump-7" was not created: create the profile first or correct the device profile of tb-provision.'],
+            ['TB_DEVICE_EXISTS', { device: 'pump-7' },
+                'Device "pump-7" already exists in ThingsBoard and tb-provision is set to fail when the device exists: nothing was changed.'],
+            ['TB_PROVISION_SECRET_MISSING', {},
+                'Method device-api needs the provision key and provision secret of a ThingsBoard device profile: enter both in tb-provision.'],
+            ['TB_PROVISION_NOT_FOUND', { reason: 'Provision data was not found!' },
+                'ThingsBoard found no device profile for the provision key and secret of tb-provision (NOT_FOUND: Provision data was not found!): check both, and that provisioning is enabled in that profile.'],
+            ['TB_PROVISION_FAILURE', { device: 'pump-7', reason: 'Failed to provision device!' },
+                'ThingsBoard refused to provision "pump-7" (FAILURE: Failed to provision device!): the device may already exist or the certificate may be in use by another device.'],
+        ];
+        for (const [key, params, sentence] of refusals) {
+            it(`${key} ${JSON.stringify(params)}`, function () {
+                assert.strictEqual(render(key, params), sentence);
+            });
+        }
+    });
+
+    // The short status under tb-provision after a refusal (the refusal's text is in the debug sidebar).
+    describe('the status tb-provision shows for a refusal', function () {
+        const en = builtCatalog('tb-x509-config', 'en-US');
+        const { provisionStatusFor } = require(path.join(root, 'dist', 'nodes', 'lib', 'thingsboard', 'messages.js'));
+        const statuses = [
+            ['TB_LOGIN_REJECTED', 'login rejected'],
+            ['TB_API_KEY_REJECTED', 'login rejected'],
+            ['TB_LOGIN_TWO_FACTOR', 'two-factor login'],
+            ['TB_API_KEY_UNSUPPORTED', 'API key needs 4.3'],
+            ['TB_PERMISSION_DENIED', 'permission denied'],
+            ['TB_SUBSCRIPTION_VIOLATION', 'plan limit'],
+            ['TB_DEVICE_LIMIT_REACHED', 'device limit reached'],
+            ['TB_RATE_LIMITED', 'rate limited'],
+            ['TB_CERT_ASSIGNED_ELSEWHERE', 'certificate in use'],
+            ['TB_DEVICE_PROFILE_UNKNOWN', 'unknown profile'],
+            // a pki certificate error (CERT_*) is a bad certificate too
+            ['CERT_NOT_PEM', 'invalid certificate'],
+        ];
+        for (const [code, text] of statuses) {
+            it(`${code}: "${text}"`, function () {
+                assert.strictEqual(en.status[provisionStatusFor(code)], text);
             });
         }
     });

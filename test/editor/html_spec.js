@@ -15,7 +15,7 @@ const TYPES = Object.keys(pkg['node-red'].nodes);
 const CONTRACT = {
     'tb-x509-config': {
         category: 'config',
-        defaults: ['name', 'host', 'port', 'restUrl', 'verifyServer', 'servername', 'caFile', 'certFile', 'keyFile', 'keyStore', 'keepalive'],
+        defaults: ['name', 'host', 'port', 'restUrl', 'verifyServer', 'servername', 'caFile', 'certFile', 'keyFile', 'keyStore', 'keepalive', 'identityMode', 'ca', 'maxConnections', 'idleTimeout'],
         credentials: {
             ca: 'text',
             cert: 'text',
@@ -32,15 +32,20 @@ const CONTRACT = {
         category: 'ThingsBoard',
         inputs: 1,
         outputs: 1,
-        defaults: ['name', 'config', 'keyType', 'rsaBits', 'curve', 'commonName', 'commonNameType', 'days', 'reuse', 'includeKey'],
+        defaults: ['name', 'config', 'keyType', 'rsaBits', 'curve', 'commonName', 'commonNameType', 'days', 'reuse', 'renewBefore', 'includeKey'],
         credentials: {},
     },
     'tb-provision': {
         category: 'ThingsBoard',
         inputs: 1,
         outputs: 1,
-        defaults: ['name', 'config', 'method', 'deviceName', 'deviceNameType', 'deviceProfile', 'label', 'ifExists', 'gateway'],
+        defaults: ['name', 'config', 'method', 'deviceName', 'deviceNameType', 'deviceProfile', 'label', 'ifExists', 'gateway', 'cnPattern', 'allowCreate'],
         credentials: { provisionKey: 'text', provisionSecret: 'password' },
+    },
+    'tb-x509-ca': {
+        category: 'config',
+        defaults: ['name', 'keyStore', 'days', 'certFile', 'keyFile'],
+        credentials: { cert: 'text', key: 'password', passphrase: 'password' },
     },
     'tb-x509-mqtt-out': {
         category: 'ThingsBoard',
@@ -64,6 +69,10 @@ const CONTRACT = {
         credentials: {},
     },
 };
+
+// tb-x509-config has a property "ca" (the tb-x509-ca) and a credential "ca" (the server's chain):
+// the editor gives them inputs of their own and copies them in oneditprepare/oneditsave.
+const OWN_INPUTS = { 'tb-x509-config': { ca: ['tb-x509-config-ca-node', 'tb-x509-config-ca-pem'] } };
 
 /** What the runtime side declares, captured from the compiled node file with a stand-in RED. */
 function runtimeCredentials(type) {
@@ -123,7 +132,15 @@ describe('editor HTML', function () {
                 assert.deepStrictEqual(templates, [type]);
                 const prefix = contract.category === 'config' ? 'node-config-input-' : 'node-input-';
                 const ids = new Set([...html.matchAll(/id="([^"]+)"/g)].map((m) => m[1]));
+                const own = OWN_INPUTS[type] || {};
                 for (const prop of [...contract.defaults, ...Object.keys(contract.credentials)]) {
+                    if (own[prop]) {
+                        // Node-RED reads property and credential of one name from one input id: such a
+                        // name must have no standard input at all, and its own inputs instead.
+                        assert.ok(!ids.has(prefix + prop), `no ${prefix}${prop}: property and credential "${prop}" would share it`);
+                        for (const id of own[prop]) assert.ok(ids.has(id), `${id} in the template`);
+                        continue;
+                    }
                     assert.ok(ids.has(prefix + prop), `${prefix}${prop} in the template`);
                 }
             });

@@ -13,6 +13,7 @@ const { forEachRelease, NEWEST_RELEASE } = require('../support/releases');
 
 const CONFIG_ID = 'a1b2c3d4e5f60718'; // the tb-x509-config shared by examples 1 and 2
 const GATEWAY_CONFIG_ID = 'c3d4e5f607182930';
+const FLEET_CONFIG_ID = 'e5f60718293a4b5c';
 
 function assertNoErrorsLogged(deployment) {
     const errors = deployment.output().split('\n').filter((line) => /\[error\]/.test(line));
@@ -137,6 +138,39 @@ forEachRelease('example flows against tbsim', function (tbVersion) {
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
+    });
+
+    if (tbVersion === NEWEST_RELEASE) it('"5 Onboard a fleet" sets up the chain profile, and every listed device is created at its first connect and streams on its own connection', async function () {
+        const names = ['pump-1', 'pump-2', 'boiler-1', 'chiller-1', 'fan-1'];
+        for (const name of names) assert.strictEqual(tbsim.findDeviceByName(name), undefined);
+        deployment = await deployExamples(tbsim, ['5 Onboard a fleet']);
+        for (const name of names) {
+            const device = await waitFor(`${name} created with telemetry`, () => {
+                const d = tbsim.findDeviceByName(name);
+                return d && tbsim.telemetry(d.id).some((e) => e.values.online === true) && d;
+            });
+            assert.strictEqual(device.type, 'node-red-fleet', `${name} created by the chain profile`);
+            assert.strictEqual(device.credentials.type, 'X509_CERTIFICATE');
+            // the certificate ThingsBoard holds is the leaf kept in the fleet key store for that device
+            const keyStore = path.join(deployment.userDir, 'tb-x509', FLEET_CONFIG_ID, name);
+            assert.strictEqual(device.credentials.id, credentialsIdOf(fs.readFileSync(path.join(keyStore, 'cert.pem'), 'utf8')));
+        }
+        await waitFor('a reading from every device', () => names.every((name) =>
+            tbsim.telemetry(tbsim.findDeviceByName(name).id).some((e) => typeof e.values.temperature === 'number')));
+        const sessions = tbsim.sessions().map((s) => s.deviceId);
+        assert.strictEqual(new Set(sessions).size, sessions.length, 'one session per device');
+        assert.strictEqual(sessions.length, names.length);
+        const editor = await watchEditor(deployment.url());
+        try {
+            const status = await waitFor('the summed status', () => {
+                const s = editor.statuses.get('1e0000000000000a');
+                return s && s.text === '5 connected, 0 queued' && s;
+            });
+            assert.strictEqual(status.fill, 'green');
+        } finally {
+            editor.close();
+        }
+        assertNoErrorsLogged(deployment);
     });
 
     if (tbVersion === NEWEST_RELEASE) it('"3 Gateway - onboard a device list" onboards the gateway and streams for every listed device', async function () {

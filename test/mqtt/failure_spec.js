@@ -3,6 +3,7 @@ const assert = require('assert');
 const path = require('path');
 const lib = path.resolve(__dirname, '..', '..', 'dist', 'nodes', 'lib');
 const { classifyError, classifyConnack, classifyServerDisconnect, failureError } = require(path.join(lib, 'mqtt', 'failure.js'));
+const { coded } = require('../support/errors');
 
 function err(code, message = code) {
     return Object.assign(new Error(message), { code });
@@ -46,9 +47,8 @@ describe('connection failure classes', function () {
     });
 
     it('names the cause for the user', function () {
-        const e = failureError(classifyConnack(0x87, 5), ctx);
-        assert.strictEqual(e.code, 'MQTT_CERT_REJECTED');
-        assert.strictEqual(e.message, 'tb.example:8883 refused the device certificate of config "Plant A" (CN "dev-1"; CONNACK 0x87 Not authorized). Register the certificate as the device\'s X.509 credentials (tb-provision, or Device → Manage credentials in ThingsBoard), and check that it has not expired.');
+        coded('MQTT_CERT_REJECTED', { server: 'tb.example:8883', config: 'Plant A', commonName: 'dev-1', detail: 'CONNACK 0x87 Not authorized' },
+            'refused the device certificate', "Register the certificate as the device's X.509 credentials")(failureError(classifyConnack(0x87, 5), ctx));
         assert.strictEqual(failureError(classifyError(err('SELF_SIGNED_CERT_IN_CHAIN'), 5), ctx).code, 'MQTT_SERVER_UNTRUSTED');
     });
 });

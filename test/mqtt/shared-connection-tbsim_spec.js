@@ -108,7 +108,7 @@ describe('shared connection against tbsim', function () {
 
     for (const [release, expectPacing] of [['4.3.1.3', 'getSessionLimits'], ['3.6.4', 'learned']]) {
         it(`drains a backlog under a device telemetry limit with nothing lost and at most two forced disconnects (${release}, ${expectPacing})`, async function () {
-            const limit = '20:1,100:10';
+            const limit = '50:1,100:2';
             const tb = await sim({ tbVersion: release, rateLimits: { transportDeviceTelemetryMsgRateLimit: limit } });
             const { cert, deviceId } = await x509Device(tb, dir, `backlog-${release}`);
             const { conn, states } = track(connectionFor(tb, cert, { commonName: 'backlog' }));

@@ -11,6 +11,7 @@ const { helper, nodes, coreNode } = require('../support/node-red');
 const { pollUntil } = require('../support/wait');
 const { selfSigned, useSimAndNodeRed, simRest, provisionError, provisionOk } = require('../provision/support');
 const { forEachRelease } = require('../support/releases');
+const { coded } = require('../support/errors');
 const { recordOutNode } = require('../support/mqtt-out-flow');
 
 const injectNode = coreNode('core/common/20-inject.js');
@@ -163,9 +164,8 @@ describe('tb-provision node', function () {
             { id: 'out', type: 'helper' },
         ];
         await helper.load([nodes.config, nodes.provision], flow, { cfg: { ca: sim.caPem, apiKey: sim.apiKey } });
-        const message = await provisionError({ prov: helper.getNode('prov'), out: helper.getNode('out') }, { deviceName: 'x', payload: {} });
-        assert.strictEqual(message,
-            'No certificate to provision: put one in msg.payload.certificate or msg.certificate, or give tb-x509-config "empty" an identity (certificate and key, or run x509-generate with it).');
+        const error = await provisionError({ prov: helper.getNode('prov'), out: helper.getNode('out') }, { deviceName: 'x', payload: {} });
+        coded('TB_NO_CERTIFICATE', { config: 'empty' }, 'put one in msg.payload.certificate or msg.certificate')(error);
     });
 
     it('says when its config node is missing', async function () {
@@ -174,7 +174,23 @@ describe('tb-provision node', function () {
             { id: 'out', type: 'helper' },
         ];
         await helper.load([nodes.config, nodes.provision], flow);
-        const message = await provisionError({ prov: helper.getNode('prov'), out: helper.getNode('out') }, { deviceName: 'x', payload: {} });
-        assert.strictEqual(message, 'tb-provision has no tb-x509-config, or its config node is not deployed: choose a config node and deploy.');
+        const error = await provisionError({ prov: helper.getNode('prov'), out: helper.getNode('out') }, { deviceName: 'x', payload: {} });
+        coded('TB_NO_CONFIG', {}, 'choose a config node and deploy')(error);
+    });
+
+    it('hands a Catch node the refusal code beside the text, so a flow can tell refusals apart', async function () {
+        const flow = [
+            { id: 'tab', type: 'tab' },
+            { id: 'prov', z: 'tab', x: 100, y: 100, type: 'tb-provision', config: 'nowhere', wires: [[]] },
+            { id: 'catch', z: 'tab', x: 100, y: 100, type: 'catch', scope: ['prov'], uncaught: false, wires: [['caught']] },
+            { id: 'caught', z: 'tab', x: 100, y: 100, type: 'helper' },
+        ];
+        await helper.load([nodes.config, nodes.provision, catchNode], flow);
+        const caught = new Promise((resolve) => helper.getNode('caught').once('input', resolve));
+        helper.getNode('prov').receive({ deviceName: 'x', payload: {} });
+        const msg = await caught;
+        assert.strictEqual(msg.error.code, 'TB_NO_CONFIG');
+        assert.strictEqual(msg.error.source.id, 'prov');
+        assert.ok(msg.error.message.includes('choose a config node and deploy'), msg.error.message);
     });
 });

@@ -77,7 +77,7 @@ describe('x509-generate node', function () {
         assert.strictEqual(msg.deviceName, 'sensor-1');
         assert.strictEqual(msg.topic, 'keep me');
         const p = msg.payload;
-        assert.deepStrictEqual(Object.keys(p).sort(), ['certificate', 'commonName', 'fingerprint', 'keyType', 'notAfter', 'notBefore', 'reused']);
+        assert.deepStrictEqual(Object.keys(p).sort(), ['certificate', 'chain', 'commonName', 'fingerprint', 'keyType', 'notAfter', 'notBefore', 'reused']);
         assert.strictEqual(p.commonName, 'sensor-1');
         assert.strictEqual(p.keyType, 'ec');
         assert.strictEqual(p.reused, false);

@@ -1,8 +1,12 @@
 'use strict';
 // tb-provision, method device-api: ThingsBoard's MQTT provisioning API on the stand-in's
-// TLS port, with a device profile's provision key and secret.
+// TLS port, with a device profile's provision key and secret. Refusals are judged by code,
+// parameters and key phrase (exact wording: test/editor/catalogs_spec.js).
 const assert = require('assert');
-const { selfSigned, useSimAndNodeRed, closedPort, loadProvisionFlow, provisionError, provisionOk, recordStatus } = require('./support');
+const {
+    selfSigned, useSimAndNodeRed, closedPort, loadProvisionFlow, provisionError, assertNoSecret, provisionOk, recordStatus,
+} = require('./support');
+const { coded } = require('../support/errors');
 
 describe('tb-provision (device-api) against tbsim', function () {
     let sim;
@@ -59,10 +63,10 @@ describe('tb-provision (device-api) against tbsim', function () {
     it('says the key and secret were not found (NOT_FOUND), without the secret', async function () {
         const cert = selfSigned(dir, 'api-wrong-secret');
         const flow = await deviceApiFlow({ provisionKey: key, provisionSecret: 'wrong-secret-xyz' });
-        const message = await provisionError(flow, { deviceName: 'api-wrong-secret', payload: { certificate: cert.certPem } });
-        assert.strictEqual(message,
-            'ThingsBoard found no device profile for the provision key and secret of tb-provision (NOT_FOUND: Provision data was not found!): check both, and that provisioning is enabled in that profile.');
-        assert.ok(!message.includes('wrong-secret-xyz'));
+        const error = await provisionError(flow, { deviceName: 'api-wrong-secret', payload: { certificate: cert.certPem } });
+        coded('TB_PROVISION_NOT_FOUND', { reason: 'Provision data was not found!' },
+            'NOT_FOUND', 'check both, and that provisioning is enabled in that profile')(error);
+        assertNoSecret(error, 'wrong-secret-xyz');
         assert.strictEqual(sim.findDeviceByName('api-wrong-secret'), undefined);
     });
 
@@ -70,34 +74,34 @@ describe('tb-provision (device-api) against tbsim', function () {
         const flow = await deviceApiFlow({ provisionKey: key, provisionSecret: secret });
         await provisionOk(flow, { deviceName: 'api-twice', payload: { certificate: selfSigned(dir, 'api-twice').certPem } });
         const statuses = recordStatus(flow.prov);
-        const message = await provisionError(flow, { deviceName: 'api-twice', payload: { certificate: selfSigned(dir, 'api-twice-2').certPem } });
-        assert.strictEqual(message,
-            'ThingsBoard refused to provision "api-twice" (FAILURE: Failed to provision device!): the device may already exist or the certificate may be in use by another device.');
+        const error = await provisionError(flow, { deviceName: 'api-twice', payload: { certificate: selfSigned(dir, 'api-twice-2').certPem } });
+        coded('TB_PROVISION_FAILURE', { device: 'api-twice', reason: 'Failed to provision device!' },
+            'FAILURE', 'the device may already exist')(error);
         await new Promise((resolve) => setImmediate(resolve));
         assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'red', shape: 'ring', text: 'provisioning refused' });
     });
 
     it('asks for the key and secret when they are missing', async function () {
         const flow = await deviceApiFlow({});
-        const message = await provisionError(flow, { deviceName: 'api-no-key', payload: { certificate: selfSigned(dir, 'api-no-key').certPem } });
-        assert.strictEqual(message,
-            'Method device-api needs the provision key and provision secret of a ThingsBoard device profile: enter both in tb-provision.');
+        const error = await provisionError(flow, { deviceName: 'api-no-key', payload: { certificate: selfSigned(dir, 'api-no-key').certPem } });
+        coded('TB_PROVISION_SECRET_MISSING', {}, 'provision key and provision secret', 'enter both in tb-provision')(error);
     });
 
     it('says when nothing listens at the MQTT address', async function () {
         const port = await closedPort();
         const flow = await deviceApiFlow({ provisionKey: key, provisionSecret: secret }, { config: { port: String(port) } });
-        const message = await provisionError(flow, { deviceName: 'api-refused', payload: { certificate: selfSigned(dir, 'api-refused').certPem } });
-        assert.strictEqual(message,
-            `Cannot reach ThingsBoard at 127.0.0.1:${port}: the connection was refused (nothing listens there). Check the address in tb-x509-config "tbsim" and that the server is running.`);
+        const error = await provisionError(flow, { deviceName: 'api-refused', payload: { certificate: selfSigned(dir, 'api-refused').certPem } });
+        coded('TB_CONNECTION_REFUSED', { address: `127.0.0.1:${port}`, config: 'tbsim' }, 'the connection was refused')(error);
     });
 
     it('does not trust the MQTT server without its CA', async function () {
         const flow = await loadProvisionFlow(sim, {
             provision: { method: 'device-api' }, configCredentials: {}, provisionCredentials: { provisionKey: key, provisionSecret: secret },
         });
-        const message = await provisionError(flow, { deviceName: 'api-untrusted', payload: { certificate: selfSigned(dir, 'api-untrusted').certPem } });
-        assert.match(message, /^The certificate of ThingsBoard at 127\.0\.0\.1:\d+ is not trusted \(.+\): put the server's CA chain into the CA of tb-x509-config "tbsim"\.$/);
+        const error = await provisionError(flow, { deviceName: 'api-untrusted', payload: { certificate: selfSigned(dir, 'api-untrusted').certPem } });
+        coded('TB_SERVER_CERT_UNTRUSTED', { address: `127.0.0.1:${sim.mqttPort}`, config: 'tbsim' },
+            'is not trusted', "put the server's CA chain into the CA")(error);
+        assert.ok(error.params.reason.length > 0, 'the reason says why');
         assert.strictEqual(sim.findDeviceByName('api-untrusted'), undefined);
     });
 });

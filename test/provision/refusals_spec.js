@@ -1,6 +1,6 @@
 'use strict';
 // tb-provision (rest) when ThingsBoard refuses, against every tested release: each cause gets its own
-// error (code, parameters, a key phrase; the exact English is in error-texts_spec.js), its own short
+// error (code, parameters, a key phrase; the exact English is in test/editor/catalogs_spec.js), its own short
 // status, and never a secret.
 const assert = require('assert');
 const path = require('path');

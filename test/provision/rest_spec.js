@@ -1,11 +1,14 @@
 'use strict';
 // tb-provision, method rest, against the ThingsBoard stand-in over HTTPS, in a real
 // Node-RED runtime (node-red-node-test-helper). Certificates come from openssl.
+// Refusals are judged by code, parameters and the phrase that tells the user what to do; their
+// exact wording is pinned in test/editor/catalogs_spec.js.
 const assert = require('assert');
 const {
     selfSigned, signedByCa, useSimAndNodeRed, closedPort, simRest,
-    loadProvisionFlow, provisionOnce, provisionError, provisionOk, recordStatus,
+    loadProvisionFlow, provisionOnce, provisionError, assertNoSecret, provisionOk, recordStatus,
 } = require('./support');
+const { coded } = require('../support/errors');
 
 describe('tb-provision (rest) against tbsim', function () {
     let sim;
@@ -126,9 +129,8 @@ describe('tb-provision (rest) against tbsim', function () {
         const cert = selfSigned(dir, 'rest-keep');
         const flow = await loadProvisionFlow(sim, { provision: { ifExists: 'fail' } });
         const statuses = recordStatus(flow.prov);
-        const message = await provisionError(flow, { deviceName: 'rest-keep', payload: { certificate: cert.certPem } });
-        assert.strictEqual(message,
-            'Device "rest-keep" already exists in ThingsBoard and tb-provision is set to fail when the device exists: nothing was changed.');
+        const error = await provisionError(flow, { deviceName: 'rest-keep', payload: { certificate: cert.certPem } });
+        coded('TB_DEVICE_EXISTS', { device: 'rest-keep' }, 'already exists', 'nothing was changed')(error);
         assert.deepStrictEqual(sim.findDeviceByName('rest-keep').credentials, before);
         await new Promise((resolve) => setImmediate(resolve));
         assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'red', shape: 'ring', text: 'device exists' });
@@ -156,9 +158,9 @@ describe('tb-provision (rest) against tbsim', function () {
     it('refuses an unknown device profile before creating anything (no profile is made up)', async function () {
         const cert = selfSigned(dir, 'rest-unknown-profile');
         const flow = await loadProvisionFlow(sim, { provision: { deviceProfile: 'no-such-profile' } });
-        const message = await provisionError(flow, { deviceName: 'rest-unknown-profile', payload: { certificate: cert.certPem } });
-        assert.strictEqual(message,
-            'Device profile "no-such-profile" does not exist in ThingsBoard, so device "rest-unknown-profile" was not created: create the profile first or correct the device profile of tb-provision.');
+        const error = await provisionError(flow, { deviceName: 'rest-unknown-profile', payload: { certificate: cert.certPem } });
+        coded('TB_DEVICE_PROFILE_UNKNOWN', { profile: 'no-such-profile', device: 'rest-unknown-profile' },
+            'does not exist', 'create the profile first')(error);
         assert.strictEqual(sim.findDeviceByName('rest-unknown-profile'), undefined);
         const profiles = await simRest(sim, 'GET', '/api/deviceProfiles?pageSize=100&page=0&textSearch=no-such-profile');
         assert.deepStrictEqual(profiles.body.data, []);
@@ -182,10 +184,10 @@ describe('tb-provision (rest) against tbsim', function () {
             configCredentials: { ca: sim.caPem, username: 'tenant@thingsboard.org', password },
         });
         const statuses = recordStatus(flow.prov);
-        const message = await provisionError(flow, { deviceName: 'rest-bad-login', payload: { certificate: cert.certPem } });
-        assert.strictEqual(message,
-            'ThingsBoard rejected the login for tenant@thingsboard.org (Invalid username or password): check the username and password in tb-x509-config "tbsim".');
-        assert.ok(!message.includes(password));
+        const error = await provisionError(flow, { deviceName: 'rest-bad-login', payload: { certificate: cert.certPem } });
+        coded('TB_LOGIN_REJECTED', { username: 'tenant@thingsboard.org', config: 'tbsim', reason: 'Invalid username or password' },
+            'check the username and password')(error);
+        assertNoSecret(error, password);
         assert.strictEqual(sim.findDeviceByName('rest-bad-login'), undefined);
         await new Promise((resolve) => setImmediate(resolve));
         assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'red', shape: 'ring', text: 'login rejected' });
@@ -194,52 +196,49 @@ describe('tb-provision (rest) against tbsim', function () {
     it('reports a rejected API key without the key', async function () {
         const apiKey = 'tb_not-a-valid-key-0123456789';
         const flow = await loadProvisionFlow(sim, { configCredentials: { ca: sim.caPem, apiKey } });
-        const message = await provisionError(flow, { deviceName: 'rest-bad-key', payload: { certificate: selfSigned(dir, 'rest-bad-key').certPem } });
-        assert.strictEqual(message,
-            'ThingsBoard rejected the API key of tb-x509-config "tbsim" (Invalid username or password): check that the key exists, is enabled and has not expired.');
-        assert.ok(!message.includes(apiKey));
+        const error = await provisionError(flow, { deviceName: 'rest-bad-key', payload: { certificate: selfSigned(dir, 'rest-bad-key').certPem } });
+        coded('TB_API_KEY_REJECTED', { config: 'tbsim', reason: 'Invalid username or password' },
+            'rejected the API key', 'check that the key exists, is enabled and has not expired')(error);
+        assertNoSecret(error, apiKey);
     });
 
     it('says the config has no REST URL', async function () {
         const cert = selfSigned(dir, 'rest-no-url');
         const flow = await loadProvisionFlow(sim, { config: { restUrl: '' } });
-        const message = await provisionError(flow, { deviceName: 'rest-no-url', payload: { certificate: cert.certPem } });
-        assert.strictEqual(message,
-            'tb-x509-config "tbsim" has no REST URL: set it (e.g. https://thingsboard.cloud) to provision devices with method rest.');
+        const error = await provisionError(flow, { deviceName: 'rest-no-url', payload: { certificate: cert.certPem } });
+        coded('TB_REST_URL_MISSING', { config: 'tbsim' }, 'has no REST URL')(error);
     });
 
     it('says the config has no account', async function () {
         const cert = selfSigned(dir, 'rest-no-account');
         const flow = await loadProvisionFlow(sim, { configCredentials: { ca: sim.caPem } });
-        const message = await provisionError(flow, { deviceName: 'rest-no-account', payload: { certificate: cert.certPem } });
-        assert.strictEqual(message,
-            'tb-x509-config "tbsim" has no ThingsBoard account: enter a tenant username and password, or an API key, to provision devices over REST.');
+        const error = await provisionError(flow, { deviceName: 'rest-no-account', payload: { certificate: cert.certPem } });
+        coded('TB_NO_ACCOUNT', { config: 'tbsim' }, 'enter a tenant username and password, or an API key')(error);
     });
 
     it('says when nothing listens at the REST address', async function () {
         const port = await closedPort();
         const cert = selfSigned(dir, 'rest-refused');
         const flow = await loadProvisionFlow(sim, { config: { restUrl: `https://127.0.0.1:${port}` } });
-        const message = await provisionError(flow, { deviceName: 'rest-refused', payload: { certificate: cert.certPem } });
-        assert.strictEqual(message,
-            `Cannot reach ThingsBoard at 127.0.0.1:${port}: the connection was refused (nothing listens there). Check the address in tb-x509-config "tbsim" and that the server is running.`);
+        const error = await provisionError(flow, { deviceName: 'rest-refused', payload: { certificate: cert.certPem } });
+        coded('TB_CONNECTION_REFUSED', { address: `127.0.0.1:${port}`, config: 'tbsim' }, 'the connection was refused')(error);
     });
 
     it('says when the REST host name does not exist', async function () {
         const cert = selfSigned(dir, 'rest-no-host');
         const flow = await loadProvisionFlow(sim, { config: { restUrl: 'https://no-such-host.invalid:8443' } });
-        const message = await provisionError(flow, { deviceName: 'rest-no-host', payload: { certificate: cert.certPem } });
-        assert.strictEqual(message,
-            'Cannot reach ThingsBoard at no-such-host.invalid:8443: the host name was not found. Check the address in tb-x509-config "tbsim".');
+        const error = await provisionError(flow, { deviceName: 'rest-no-host', payload: { certificate: cert.certPem } });
+        coded('TB_HOST_NOT_FOUND', { address: 'no-such-host.invalid:8443', config: 'tbsim' }, 'the host name was not found')(error);
     });
 
     it('checks the REST certificate against the configured server name', async function () {
         const cert = selfSigned(dir, 'rest-servername');
         // servername applies to REST because restUrl names the same host as the MQTT settings
         const flow = await loadProvisionFlow(sim, { config: { host: '127.0.0.1', servername: 'not-the-server.example' } });
-        const message = await provisionError(flow, { deviceName: 'rest-servername', payload: { certificate: cert.certPem } });
-        const address = new URL(sim.restUrl).host.replace(/\./g, '\\.');
-        assert.match(message, new RegExp(`^The certificate of ThingsBoard at ${address} was not issued for that host name \\(.*not-the-server\\.example.*\\): use the host name in the certificate, or set the server name in tb-x509-config "tbsim"\\.$`));
+        const error = await provisionError(flow, { deviceName: 'rest-servername', payload: { certificate: cert.certPem } });
+        coded('TB_SERVER_CERT_NAME_MISMATCH', { address: new URL(sim.restUrl).host, config: 'tbsim' },
+            'was not issued for that host name', 'set the server name in tb-x509-config')(error);
+        assert.match(error.params.reason, /not-the-server\.example/, 'the reason names the server name checked');
         assert.strictEqual(sim.findDeviceByName('rest-servername'), undefined);
     });
 
@@ -249,9 +248,10 @@ describe('tb-provision (rest) against tbsim', function () {
             configCredentials: { username: sim.tenant.username, password: sim.tenant.password },
         });
         const statuses = recordStatus(flow.prov);
-        const message = await provisionError(flow, { deviceName: 'rest-untrusted', payload: { certificate: cert.certPem } });
-        const address = new URL(sim.restUrl).host;
-        assert.match(message, new RegExp(`^The certificate of ThingsBoard at ${address.replace(/\./g, '\\.')} is not trusted \\(.+\\): put the server's CA chain into the CA of tb-x509-config "tbsim"\\.$`));
+        const error = await provisionError(flow, { deviceName: 'rest-untrusted', payload: { certificate: cert.certPem } });
+        coded('TB_SERVER_CERT_UNTRUSTED', { address: new URL(sim.restUrl).host, config: 'tbsim' },
+            'is not trusted', "put the server's CA chain into the CA")(error);
+        assert.ok(error.params.reason.length > 0, 'the reason says why');
         assert.strictEqual(sim.findDeviceByName('rest-untrusted'), undefined);
         await new Promise((resolve) => setImmediate(resolve));
         assert.deepStrictEqual(statuses[statuses.length - 1], { fill: 'red', shape: 'ring', text: 'server not trusted' });
@@ -261,14 +261,14 @@ describe('tb-provision (rest) against tbsim', function () {
         const cert = selfSigned(dir, 'rest-shared');
         const flow = await loadProvisionFlow(sim);
         await provisionOk(flow, { deviceName: 'rest-owner', payload: { certificate: cert.certPem } });
-        const message = await provisionError(flow, { deviceName: 'rest-second', payload: { certificate: cert.certPem } });
-        assert.strictEqual(message,
-            'ThingsBoard did not register the certificate for device "rest-second": it is already assigned to another device. Every device needs its own certificate: generate a new one for "rest-second".');
+        const error = await provisionError(flow, { deviceName: 'rest-second', payload: { certificate: cert.certPem } });
+        coded('TB_CERT_ASSIGNED_ELSEWHERE', { device: 'rest-second' },
+            'already assigned to another device', 'generate a new one for "rest-second"')(error);
         assert.strictEqual(sim.findDeviceByName('rest-second'), undefined, 'creation rolled back');
         // the same for an existing device being updated
         await simRest(sim, 'POST', '/api/device', { name: 'rest-third' });
         const again = await provisionError(flow, { deviceName: 'rest-third', payload: { certificate: cert.certPem } });
-        assert.match(again, /^ThingsBoard did not register the certificate for device "rest-third": it is already assigned to another device\./);
+        coded('TB_CERT_ASSIGNED_ELSEWHERE', { device: 'rest-third' }, 'already assigned to another device')(again);
         assert.strictEqual(sim.findDeviceByName('rest-third').credentials.type, 'ACCESS_TOKEN');
     });
 
@@ -290,30 +290,29 @@ describe('tb-provision (rest) against tbsim', function () {
         await provisionOk(flow, { deviceName: 'rest-429-warmup-2', payload: { certificate: selfSigned(dir, 'rest-429-warmup-2').certPem } });
         const logStart = sim.requestLog().length;
         sim.setRateLimit({ next429: 100 });
-        let message;
+        let error;
         try {
-            message = await provisionError(flow, { deviceName: 'rest-429-exhausted', payload: { certificate: cert.certPem } });
+            error = await provisionError(flow, { deviceName: 'rest-429-exhausted', payload: { certificate: cert.certPem } });
         } finally {
             sim.setRateLimit({ next429: 0 });
         }
-        assert.strictEqual(message,
-            'ThingsBoard still answered "too many requests" (HTTP 429: Too many requests for current tenant!) to GET /api/tenant/devices after 4 attempts: slow the flow down or try again later.');
+        coded('TB_RATE_LIMITED', { operation: 'GET /api/tenant/devices', attempts: 4, reason: 'Too many requests for current tenant!' },
+            'HTTP 429', 'slow the flow down')(error);
         assert.strictEqual(sim.requestLog().slice(logStart).length, 4);
     });
 
     it('refuses text that is not a certificate before sending anything', async function () {
         const flow = await loadProvisionFlow(sim);
         const logStart = sim.requestLog().length;
-        const message = await provisionError(flow, { deviceName: 'rest-garbage', payload: { certificate: 'not a certificate' } });
-        assert.match(message, /msg\.payload\.certificate/);
-        assert.match(message, /^No certificate found in msg\.payload\.certificate/);
+        const garbage = await provisionError(flow, { deviceName: 'rest-garbage', payload: { certificate: 'not a certificate' } });
+        coded('CERT_NOT_PEM', { source: 'msg.payload.certificate' }, 'No certificate found in msg.payload.certificate')(garbage);
         const broken = await provisionError(flow, {
             deviceName: 'rest-garbage', payload: { certificate: '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n' },
         });
-        assert.match(broken, /msg\.payload\.certificate/);
+        coded('CERT_UNREADABLE', { index: 1, source: 'msg.payload.certificate' }, 'msg.payload.certificate', 'cannot be read')(broken);
         const notText = await provisionError(flow, { deviceName: 'rest-garbage', certificate: { pem: 1 } });
-        assert.strictEqual(notText,
-            'The certificate in msg.certificate is not a usable PEM certificate (it is object, not PEM text); nothing was sent to ThingsBoard.');
+        coded('TB_CERT_INVALID', { source: 'msg.certificate', reason: 'it is object, not PEM text' },
+            'not a usable PEM certificate', 'nothing was sent to ThingsBoard')(notText);
         assert.strictEqual(sim.requestLog().length, logStart, 'no REST call made');
         assert.strictEqual(sim.findDeviceByName('rest-garbage'), undefined);
     });

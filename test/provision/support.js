@@ -191,11 +191,23 @@ function provisionOnce({ prov, out }, msg) {
     });
 }
 
-/** provisionOnce, expecting failure: returns the message text. */
+/**
+ * provisionOnce, expecting failure: returns the error tb-provision reported with done(err), as a
+ * Catch node gets it: the user's text in `message`, the refusal's `code` and `params` beside it
+ * (judge it with coded() of test/support/errors.js).
+ */
 async function provisionError(flow, msg) {
     const result = await provisionOnce(flow, msg);
     assert.ok(result.error, `expected an error, got ${JSON.stringify(result.msg && result.msg.payload)}`);
-    return String(result.error.message || result.error);
+    assert.ok(result.error instanceof Error, `done(err) reports an Error, not ${JSON.stringify(result.error)}`);
+    return result.error;
+}
+
+/** `secret` appears nowhere in `err`: neither in its text nor in its parameters. */
+function assertNoSecret(err, secret) {
+    assert.ok(secret && secret.length >= 8, 'a secret worth looking for');
+    assert.ok(!String(err.message).includes(secret), 'the secret is not in the error text');
+    assert.ok(!JSON.stringify(err.params || {}).includes(secret), 'the secret is not in the error parameters');
 }
 
 /** provisionOnce, expecting success: returns the output msg. */
@@ -214,5 +226,5 @@ function recordStatus(node) {
 
 module.exports = {
     helper, nodes, PROVISION_NODES, tempDir, openssl, selfSigned, signedByCa, startSim, useSimAndNodeRed, closedPort, simRest,
-    loadProvisionFlow, provisionOnce, provisionError, provisionOk, recordStatus,
+    loadProvisionFlow, provisionOnce, provisionError, assertNoSecret, provisionOk, recordStatus,
 };

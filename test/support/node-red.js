@@ -14,6 +14,7 @@ const nodes = {
     generate: require(path.join(dist, 'x509-generate', 'x509-generate.js')),
     provision: require(path.join(dist, 'tb-provision', 'tb-provision.js')),
     mqttOut: require(path.join(dist, 'tb-x509-mqtt-out', 'tb-x509-mqtt-out.js')),
+    ca: require(path.join(dist, 'tb-x509-ca', 'tb-x509-ca.js')),
     mqttIn: require(path.join(dist, 'tb-x509-mqtt-in', 'tb-x509-mqtt-in.js')),
     mqttRequest: require(path.join(dist, 'tb-x509-mqtt-request', 'tb-x509-mqtt-request.js')),
 };

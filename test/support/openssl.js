@@ -54,11 +54,25 @@ function writeFiles(dir, files) {
  * An openssl-made identity in `dir`: `<name>.key` (PKCS#8, unencrypted) and a self-signed
  * `<name>.crt`. keyType 'ec' (P-256) or 'rsa' (2048).
  */
-async function makeIdentity(dir, name, { keyType = 'ec', commonName = name, days = 30 } = {}) {
+async function makeIdentity(dir, name, { keyType = 'ec', commonName = name, days = 30, ca = false } = {}) {
     const key = path.join(dir, `${name}.key`);
     const crt = path.join(dir, `${name}.crt`);
     const newkey = keyType === 'ec' ? ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'] : ['-newkey', 'rsa:2048'];
-    await openssl(['req', '-x509', ...newkey, '-nodes', '-subj', `/CN=${commonName}`, '-days', String(days), '-keyout', key, '-out', crt]);
+    const caArgs = ca ? ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'] : [];
+    await openssl(['req', '-x509', ...newkey, '-nodes', '-subj', `/CN=${commonName}`, '-days', String(days), ...caArgs, '-keyout', key, '-out', crt]);
+    return { key, crt, keyPem: fs.readFileSync(key, 'utf8'), certPem: fs.readFileSync(crt, 'utf8') };
+}
+
+/**
+ * An EC P-256 identity signed by `issuer` (an identity from makeIdentity made with `ca: true`),
+ * the way `openssl req -new` + `openssl x509 -req -CA` make one by hand.
+ */
+async function makeSignedIdentity(dir, name, issuer, { commonName = name, days = 30 } = {}) {
+    const key = path.join(dir, `${name}.key`);
+    const csr = path.join(dir, `${name}.csr`);
+    const crt = path.join(dir, `${name}.crt`);
+    await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${commonName}`, '-keyout', key, '-out', csr]);
+    await openssl(['x509', '-req', '-in', csr, '-CA', issuer.crt, '-CAkey', issuer.key, '-CAcreateserial', '-days', String(days), '-out', crt]);
     return { key, crt, keyPem: fs.readFileSync(key, 'utf8'), certPem: fs.readFileSync(crt, 'utf8') };
 }
 
@@ -98,16 +112,6 @@ async function makePkcs12(keyFile, certFile, password, extra = [], chainFile) {
 }
 
 /** Does this openssl support `pkcs12 -legacy`? (OpenSSL 3 with the legacy provider) */
-async function supportsLegacyPkcs12(dir) {
-    try {
-        const id = await makeIdentity(dir, 'legacy-probe');
-        await makePkcs12(id.key, id.crt, 'x', ['-legacy']);
-        return true;
-    } catch {
-        return false;
-    }
-}
-
 module.exports = {
-    openssl, opensslSync, opensslCredentialsId, tempDir, removeDir, writeFiles, makeIdentity, selfSignedEc, convertKey, makePkcs12, supportsLegacyPkcs12,
+    openssl, opensslSync, opensslCredentialsId, tempDir, removeDir, writeFiles, makeIdentity, makeSignedIdentity, selfSignedEc, convertKey, makePkcs12,
 };

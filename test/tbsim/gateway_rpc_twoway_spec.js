@@ -4,7 +4,7 @@
 // gateway session that connected the device, and a reconnected gateway must connect its devices again (issue #8719).
 const assert = require('assert');
 const fs = require('fs');
-const { startTbsim, tempDir, curl, tenantAuth, x509Device, connectMqtt, waitFor, publish, end, connectedRaw, waitPacket } = require('./support');
+const { startTbsim, tempDir, curl, adminAuth, x509Device, connectMqtt, waitFor, publish, end, connectedRaw, waitPacket } = require('./support');
 
 function subscribe(client, topic, qos = 1) {
     return new Promise((resolve, reject) => client.subscribe(topic, { qos }, (err, granted) => (err ? reject(err) : resolve(granted))));
@@ -50,7 +50,7 @@ describe('tbsim gateway RPC and attributes (two-way)', function () {
     before(async function () {
         dir = tempDir();
         sim = await startTbsim({ serverSideRpcMinTimeoutMs: 300 });
-        auth = await tenantAuth(sim);
+        auth = await adminAuth(sim);
     });
     afterEach(async function () {
         for (const c of clients.splice(0)) await end(c);

@@ -297,7 +297,8 @@ describe('tbsim REST', function () {
             assert.strictEqual(def.body.name, 'default');
             const infos = await curl(sim, 'GET', '/api/deviceProfileInfos?pageSize=50&page=0&textSearch=prov-rest', { auth: bearer(token) });
             assert.deepStrictEqual(infos.body.data.map((p) => p.name), ['prov-rest']);
-            assertError(await curl(sim, 'POST', '/api/deviceProfile', { auth: bearer(token), body: { name: 'prov-rest' } }), 400,
+            const again = { name: 'prov-rest', type: 'DEFAULT', transportType: 'DEFAULT' };
+            assertError(await curl(sim, 'POST', '/api/deviceProfile', { auth: bearer(token), body: again }), 400,
                 'Device profile with such name already exists!', 31);
         });
     });

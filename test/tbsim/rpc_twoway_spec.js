@@ -3,7 +3,7 @@
 // AbstractRpcController, DeviceActorMessageProcessor, JsonConverter, TelemetryController), with mqtt.js devices and curl.
 const assert = require('assert');
 const fs = require('fs');
-const { startTbsim, tempDir, curl, tenantAuth, x509Device, connectMqtt, waitFor, publish, end } = require('./support');
+const { startTbsim, tempDir, curl, adminAuth, x509Device, connectMqtt, waitFor, publish, end } = require('./support');
 
 function subscribe(client, topic, qos = 1) {
     return new Promise((resolve, reject) => client.subscribe(topic, { qos }, (err, granted) => (err ? reject(err) : resolve(granted))));
@@ -38,7 +38,7 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
         dir = tempDir();
         // min_timeout lowered so that timeouts in these tests take a fraction of a second (the default is 5000)
         sim = await startTbsim({ serverSideRpcMinTimeoutMs: 300, clientSideRpcTimeoutMs: 300 });
-        auth = await tenantAuth(sim);
+        auth = await adminAuth(sim);
     });
     afterEach(async function () {
         for (const c of clients.splice(0)) await end(c);
@@ -176,7 +176,7 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
             const own = await startTbsim();
             try {
                 const d = await x509Device(own, dir, 'rpc-min-timeout');
-                const ownAuth = await tenantAuth(own);
+                const ownAuth = await adminAuth(own);
                 const pending = curl(own, 'POST', `/api/rpc/twoway/${d.deviceId}`, { auth: ownAuth, body: { method: 'm', params: {}, timeout: 1 } });
                 await waitFor(() => own.pushSubscribers(d.deviceId).pendingRpc === 1, 5000, 'the request waiting');
                 const { client } = await connectMqtt(own, { cert: d.cert });
@@ -277,7 +277,7 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
         it('before 4.3 needs "keys" on DELETE (400 without it, 500 when empty) and ignores repeated "key"', async function () {
             const old = await startTbsim({ tbVersion: '4.2.1' });
             try {
-                const oldAuth = await tenantAuth(old);
+                const oldAuth = await adminAuth(old);
                 const d = await x509Device(old, dir, 'attr-delete-421');
                 const del = (query) => curl(old, 'DELETE', `/api/plugins/telemetry/DEVICE/${d.deviceId}/SHARED_SCOPE${query}`, { auth: oldAuth });
                 const missing = await del('?key=a');
@@ -296,7 +296,7 @@ describe('tbsim server-side RPC and shared attributes (device sessions)', functi
             it(`${tbVersion === '3.6.4' ? 'keeps numeric strings as strings before 4.2' : 'casts numeric strings to numbers from 4.2'} (${tbVersion})`, async function () {
                 const own = await startTbsim({ tbVersion });
                 try {
-                    const ownAuth = await tenantAuth(own);
+                    const ownAuth = await adminAuth(own);
                     const d = await x509Device(own, dir, `attr-cast-${tbVersion}`);
                     const { client } = await connectMqtt(own, { cert: d.cert });
                     await subscribe(client, 'v1/devices/me/attributes');

@@ -5,15 +5,15 @@ import * as https from 'https';
 import * as os from 'os';
 import * as path from 'path';
 import { AuthService, checkUserAccounts, type UserAccountOption } from './auth';
-import type { ClientRpcHandler } from './client-rpc';
-import type { RpcOutcome } from './device-actors';
 import { MqttServer, type RateLimitViolation, type SessionInfo, type TransportRateLimits } from './mqtt';
 import { listenOn } from './listen';
 import { loadOrCreatePki } from './pki';
+import type { ClientRpcHandler } from './client-rpc';
+import type { RpcOutcome } from './device-actors';
+import { twoWayApi, twoWayParts, type TbsimTwoWay, type TwoWayOptions } from './sim-twoway';
 import { validateRateLimits } from './rate-limits';
 import { Release } from './release';
 import { createRestHandler } from './rest';
-import { twoWayApi, twoWayParts, type TbsimTwoWay, type TwoWayOptions } from './sim-twoway';
 import { SUBSCRIPTION_VIOLATION_MESSAGE, TenantLimits } from './store-limits';
 import { TenantStore, type SimDevice, type TelemetryEntry } from './store';
 

@@ -1,5 +1,4 @@
 import type { AuthService, AuthUser } from './auth';
-import type { DeviceActors } from './device-actors';
 import { entityNotFound, permissionDenied } from './errors';
 import type { Release } from './release';
 import { uuidParam } from './rest-params';
@@ -14,10 +13,6 @@ export interface RestContext {
     release: Release;
     caPem: string;
     json: RestJson;
-    /** server-side RPC and shared-attribute pushes to the devices' sessions */
-    actors: DeviceActors;
-    /** server.rest.server_side_rpc.min_timeout / default_timeout (ms) */
-    serverSideRpc: { minTimeoutMs: number; defaultTimeoutMs: number };
 }
 
 /** Route authorities for endpoints a customer user may call (its entity checks follow). */

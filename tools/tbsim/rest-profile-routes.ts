@@ -1,4 +1,4 @@
-import { entityNotFound } from './errors';
+import { badRequest, entityNotFound } from './errors';
 import { TENANT_OR_CUSTOMER, type RestContext } from './rest-context';
 import { objectBody, page, refId, uuidParam } from './rest-params';
 import { emptyOk, type Route } from './rest-router';
@@ -25,6 +25,12 @@ export function profileRoutes(ctx: RestContext): Route[] {
                 const b = objectBody(req.body);
                 const id = refId(b.id);
                 if (id) profileOr404(id);
+                // DeviceProfileDataValidator.validateDataImpl, in its order: name, then type and transport type
+                // (nulls in the JSON; the store checks the name).
+                if (typeof b.name === 'string' && b.name.trim() !== '') {
+                    if (b.type === undefined || b.type === null) throw badRequest('Device profile type should be specified!');
+                    if (b.transportType === undefined || b.transportType === null) throw badRequest('Device profile transport type should be specified!');
+                }
                 const profileData = b.profileData as Record<string, unknown> | undefined;
                 const provisionConfiguration = profileData?.provisionConfiguration as Record<string, unknown> | undefined;
                 return json.profile(

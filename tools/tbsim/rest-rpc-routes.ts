@@ -1,4 +1,4 @@
-import type { RpcOutcome } from './device-actors';
+import type { DeviceActors, RpcOutcome } from './device-actors';
 import { badRequest, ErrorCode, TbError } from './errors';
 import type { RestContext } from './rest-context';
 import { uuidParam } from './rest-params';
@@ -48,7 +48,20 @@ function reply(outcome: RpcOutcome, statuses: { timeout: number; noActiveConnect
     return new RawResponse(JSON.stringify(parsed), 'application/json');
 }
 
-function handle(ctx: RestContext, req: RestRequest, oneway: boolean, statuses: { timeout: number; noActiveConnection: number }): unknown {
+/** What the RPC routes need beyond the RestContext. */
+export interface RpcDeps {
+    actors: DeviceActors;
+    /** server.rest.server_side_rpc.min_timeout / default_timeout (ms) */
+    serverSideRpc: { minTimeoutMs: number; defaultTimeoutMs: number };
+}
+
+function handle(
+    ctx: RestContext,
+    rpc: RpcDeps,
+    req: RestRequest,
+    oneway: boolean,
+    statuses: { timeout: number; noActiveConnection: number },
+): unknown {
     const deviceId = uuidParam(req.params[0]);
     const body = req.body;
     if (body === undefined) throw badRequest('Invalid request body');
@@ -64,7 +77,7 @@ function handle(ctx: RestContext, req: RestRequest, oneway: boolean, statuses: {
     // JsonNode.asText: a container node's text is ""
     const m = fields.method;
     const method = typeof m === 'string' ? m : typeof m === 'number' || typeof m === 'boolean' ? String(m) : '';
-    const { minTimeoutMs, defaultTimeoutMs } = ctx.serverSideRpc;
+    const { minTimeoutMs, defaultTimeoutMs } = rpc.serverSideRpc;
     const timeout = 'timeout' in fields ? asLong(fields.timeout) : defaultTimeoutMs;
     const expirationTime = 'expirationTime' in fields ? asLong(fields.expirationTime) : Date.now() + Math.max(minTimeoutMs, timeout);
     // the body's params as JSON text (JacksonUtil.toString); absent params reach the device as null
@@ -74,22 +87,22 @@ function handle(ctx: RestContext, req: RestRequest, oneway: boolean, statuses: {
         // AccessValidator: EntityNotFoundException.toErrorResponseEntity, a plain-text body
         return new RawResponse("Device with requested id wasn't found!", 'text/plain;charset=UTF-8', {}, 404);
     }
-    return ctx.actors.toDeviceRpc(deviceId, { method, params, oneway, persistent, expirationTime }).then((outcome) => reply(outcome, statuses));
+    return rpc.actors.toDeviceRpc(deviceId, { method, params, oneway, persistent, expirationTime }).then((outcome) => reply(outcome, statuses));
 }
 
-export function rpcRoutes(ctx: RestContext): Route[] {
+export function rpcRoutes(ctx: RestContext, rpc: RpcDeps): Route[] {
     return CONTROLLERS.flatMap((c) => [
         {
             method: 'POST',
             pattern: new RegExp(`^${c.prefix}/oneway/([^/]+)$`),
             authorities: AUTHORITIES,
-            handler: (req: RestRequest) => handle(ctx, req, true, c),
+            handler: (req: RestRequest) => handle(ctx, rpc, req, true, c),
         },
         {
             method: 'POST',
             pattern: new RegExp(`^${c.prefix}/twoway/([^/]+)$`),
             authorities: AUTHORITIES,
-            handler: (req: RestRequest) => handle(ctx, req, false, c),
+            handler: (req: RestRequest) => handle(ctx, rpc, req, false, c),
         },
     ]);
 }

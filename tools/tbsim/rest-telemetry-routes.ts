@@ -1,4 +1,5 @@
 import type { AuthUser } from './auth';
+import type { DeviceActors } from './device-actors';
 import { ErrorCode, TbError } from './errors';
 import { convertValues } from './payloads';
 import { compareReleases } from './release';
@@ -86,7 +87,8 @@ function attributesOf(store: TenantStore, deviceId: string, scopes: AttributeSco
     return out;
 }
 
-export function telemetryRoutes(ctx: RestContext): Route[] {
+/** `actors` hears of a device's saved and deleted SHARED_SCOPE attributes (pushes to its subscribers). */
+export function telemetryRoutes(ctx: RestContext, actors: DeviceActors): Route[] {
     const { store } = ctx;
     return [
         {
@@ -134,14 +136,14 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
             pattern: /^\/api\/plugins\/telemetry\/(?:DEVICE\/)?([^/]+)\/(?:attributes\/)?(SERVER_SCOPE|SHARED_SCOPE)$/,
             authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
-                                if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) return text(400, 'Request is not a JSON object');
-                const values = savedAttributeValues(ctx, req.body as Record<string, unknown>);
-                if (Object.keys(values).length === 0) return text(400, 'No attributes data found in request body!');
                 const device = validateDevice(ctx, req.params[0], req.user);
                 if (device instanceof RawResponse) return device;
+                if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) return text(400, 'Request is not a JSON object');
+                const values = savedAttributeValues(ctx, req.body as Record<string, unknown>);
+                if (Object.keys(values).length === 0) return text(400, 'No attributes data found in request body!');
                 const scope = scopeParam(req.params[1]);
                 store.setAttributes(device.id, scope, values);
-                if (scope === 'SHARED_SCOPE') ctx.actors.sharedAttributesUpdated(device.id, values);
+                if (scope === 'SHARED_SCOPE') actors.sharedAttributesUpdated(device.id, values);
                 return emptyOk();
             },
         },
@@ -149,6 +151,7 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
             // deleteDeviceAttributes / deleteEntityAttributes: ?keys=a,b; deleted SHARED_SCOPE keys are pushed as "deleted"
             method: 'DELETE',
             pattern: /^\/api\/plugins\/telemetry\/(?:DEVICE\/)?([^/]+)\/(SERVER_SCOPE|SHARED_SCOPE|CLIENT_SCOPE)$/,
+            authorities: TENANT_OR_CUSTOMER,
             handler: (req) => {
                 const keys = deleteKeys(ctx, req.query);
                 if (keys instanceof RawResponse) return keys;
@@ -156,7 +159,7 @@ export function telemetryRoutes(ctx: RestContext): Route[] {
                 if (device instanceof RawResponse) return device;
                 const scope = scopeParam(req.params[1]);
                 store.deleteAttributes(device.id, scope, keys);
-                if (scope === 'SHARED_SCOPE') ctx.actors.sharedAttributesDeleted(device.id, keys);
+                if (scope === 'SHARED_SCOPE') actors.sharedAttributesDeleted(device.id, keys);
                 return emptyOk();
             },
         },

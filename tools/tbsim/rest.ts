@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'http';
 import type { AuthService, AuthUser } from './auth';
-import type { DeviceActors } from './device-actors';
 import { badRequest, ErrorCode, permissionDenied, TbError } from './errors';
 import type { Release } from './release';
 import { authRoutes } from './rest-auth-routes';
+import type { DeviceActors } from './device-actors';
 import type { RestContext } from './rest-context';
 import { credentialsRoutes } from './rest-credentials-routes';
 import { deviceRoutes } from './rest-device-routes';
@@ -47,19 +47,11 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 export function createRestHandler(deps: RestDeps): (req: IncomingMessage, res: ServerResponse) => void {
     const { auth } = deps;
-    const ctx: RestContext = {
-        store: deps.store,
-        auth,
-        release: deps.release,
-        caPem: deps.caPem,
-        json: new RestJson(deps.store, deps.release),
-        actors: deps.actors,
-        serverSideRpc: deps.serverSideRpc,
-    };
+    const ctx: RestContext = { store: deps.store, auth, release: deps.release, caPem: deps.caPem, json: new RestJson(deps.store, deps.release) };
     // Order matters where two mappings share a path and method: the literal ones (/api/tenant/devices)
     // must come before the path-variable one (/api/tenant/{tenantId}) in authRoutes, as Spring prefers them.
     const router = new Router(
-        [...deviceRoutes(ctx), ...credentialsRoutes(ctx), ...profileRoutes(ctx), ...telemetryRoutes(ctx), ...rpcRoutes(ctx), ...authRoutes(ctx)],
+        [...deviceRoutes(ctx), ...credentialsRoutes(ctx), ...profileRoutes(ctx), ...telemetryRoutes(ctx, deps.actors), ...rpcRoutes(ctx, deps), ...authRoutes(ctx)],
         deps.release,
     );
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import { badRequest, notFound } from './errors';
-import { x509CredentialsId } from './hash';
+import { formatProfileCertificate, isWellKnownRoot } from './profile-certificate';
 import { optionalString, PROVISION_TYPES, type ProfileInput, type ProfileRecord, type ProvisionType } from './store-types';
 
 // Device profiles with their provisioning settings; validation messages of DeviceProfileDataValidator
@@ -58,14 +58,16 @@ export class ProfileTable {
 
         let provisionDeviceKey = optionalString(input.provisionDeviceKey);
         if (provisionType === 'X509_CERTIFICATE_CHAIN') {
-            // DeviceProfileServiceImpl: the key is the hash of the first certificate of the uploaded secret.
+            // Only a given secret is formatted; without one the key stays as sent (and never matches).
             const secret = optionalString(provisionConfiguration.provisionDeviceSecret);
-            if (!secret) throw badRequest('Device profile certificate should be specified!');
-            const first = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(secret)?.[0] ?? secret;
-            const formatted = x509CredentialsId(first);
-            provisionDeviceKey = formatted.credentialsId;
-            provisionConfiguration.provisionDeviceSecret = formatted.credentialsValue;
-            const other = this.findByProvisionKey(provisionDeviceKey);
+            if (secret) {
+                const formatted = formatProfileCertificate(secret);
+                provisionDeviceKey = formatted.provisionDeviceKey;
+                provisionConfiguration.provisionDeviceSecret = formatted.secret;
+                if (isWellKnownRoot(formatted.secret)) throw badRequest('Device profile certificate cannot be well known root CA!');
+            }
+            // device_provision_key_unq_key, platform-wide; the message names the certificate for this type
+            const other = provisionDeviceKey ? this.findByProvisionKey(provisionDeviceKey) : undefined;
             if (other && other.id !== existing?.id) throw badRequest('Device profile with such certificate already exists!');
         } else if (provisionType !== 'DISABLED') {
             if (!provisionDeviceKey) throw badRequest('Provision device key is required!');

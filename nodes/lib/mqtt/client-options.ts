@@ -1,9 +1,9 @@
 /**
  * The mqtt.js client of one connection attempt: its options, and how it ends.
  */
-import * as mqtt from 'mqtt';
+import type * as mqtt from 'mqtt';
 import type { ConfigSettings } from '../config-settings';
-import type { LoadedIdentity } from '../pki/identity-provider';
+import type { LoadedIdentity } from '../pki/loaded-identity';
 import { clientTlsOptions } from '../pki/tls-options';
 import type { Failure } from './failure';
 

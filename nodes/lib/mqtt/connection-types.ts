@@ -1,6 +1,6 @@
 /** The shared connection's public types (the nodes and connection-status use them). */
 import type { CodedError } from '../errors';
-import type { LoadedIdentity } from '../pki/identity-provider';
+import type { LoadedIdentity } from '../pki/loaded-identity';
 import type { Failure } from './failure';
 import { identityRegistry, type IdentityRegistry } from './identity-registry';
 import type { ConnectionUser as User } from './user-notifier';

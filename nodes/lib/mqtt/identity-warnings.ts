@@ -1,5 +1,5 @@
 import type { CodedError } from '../errors';
-import type { LoadedIdentity } from '../pki/identity-provider';
+import type { LoadedIdentity } from '../pki/loaded-identity';
 import { validityProblem } from '../pki/validity';
 import { fail } from './messages';
 

@@ -1,69 +1,14 @@
 import { errorFactory, type MessageTable } from '../errors';
 
 /**
- * Error texts of the MQTT area (publishing rules, topics, the shared connection), by code
+ * Error texts of the MQTT area (the shared connection and its delivery), by code
  * (catalog key `errors.<code>`). `__config__` is a config node's label, `__server__` is
  * host:port. No text takes key material, passphrases or passwords as a parameter.
  */
 export const ERRORS = {
-    // --- msg.payload rules (nothing is sent when one of these is raised)
-    PAYLOAD_MISSING:
-        'msg.payload is empty: nothing to publish. Send an object such as {"temperature": 25}.',
-    PAYLOAD_BARE_VALUE:
-        'msg.payload is a bare __type__, but ThingsBoard needs an object such as {"temperature": 25}. Set the node\'s Key property to publish it as {"<key>": value}.',
-    PAYLOAD_NOT_JSON:
-        'msg.payload is text that is not JSON (__reason__), but ThingsBoard needs an object such as {"temperature": 25}. Set the node\'s Key property to publish the text as one value.',
-    PAYLOAD_NOT_FINITE:
-        'msg.payload is __value__, which JSON cannot carry (ThingsBoard would receive null and drop it). Send a finite number.',
-    PAYLOAD_NOT_SERIALISABLE:
-        'msg.payload cannot be turned into JSON (__reason__). Remove circular references and BigInt values from the payload.',
-    PAYLOAD_WRONG_TYPE:
-        '__what__ needs __expected__, but msg.payload is __actual__.',
-    PAYLOAD_EMPTY_ARRAY: 'msg.payload is an empty array: nothing to publish.',
-    PAYLOAD_ARRAY_ELEMENT:
-        'Element __index__ of the msg.payload array is __actual__, but each telemetry entry must be an object such as {"temperature": 25} or {"ts": 1700000000000, "values": {"temperature": 25}}.',
-    PAYLOAD_TOO_LARGE:
-        'The message would be __size__ bytes on the wire (topic and MQTT header included), more than the __limit__ bytes ThingsBoard accepts in one message (it would close the connection). Split the payload into smaller messages.',
-    GATEWAY_TELEMETRY_SHAPE:
-        'Gateway telemetry needs device names mapped to arrays, e.g. {"Device A": [{"temperature": 25}]}, but __problem__.',
-    GATEWAY_ATTRIBUTES_SHAPE:
-        'Gateway attributes need device names mapped to objects, e.g. {"Device A": {"firmware": "1.2"}}, but __problem__.',
-    GATEWAY_DEVICE_MISSING:
-        'Topic __topic__ needs a payload naming the device, e.g. {"device": "Device A"}, but msg.payload has no "device" text.',
-    TIMESTAMP_INVALID:
-        'msg.timestamp must be milliseconds since 1970 (a number) or a Date, but it is __actual__.',
-    TIMESTAMP_WITH_ARRAY:
-        'msg.timestamp is set but msg.payload is an array: one timestamp applies to one object. Send an object, or put "ts" into each entry ({"ts": …, "values": {…}}) and remove msg.timestamp.',
-    TIMESTAMP_TWICE:
-        'msg.timestamp is set but msg.payload already has "ts" and "values". Remove one of the two timestamps.',
-    TIMESTAMP_NOT_SUPPORTED:
-        'msg.timestamp is set, but ThingsBoard takes no timestamp on __topic__. Remove msg.timestamp, or use target telemetry.',
-    // --- topics
-    TARGET_UNKNOWN:
-        'Unknown target "__target__": choose telemetry, attributes, gateway-telemetry, gateway-attributes, gateway-connect, gateway-disconnect, rpc-response, gateway-rpc-response or msg (msg.topic).',
-    TOPIC_MISSING:
-        'The node\'s target is msg.topic, but msg.topic is empty. Set it to a ThingsBoard topic such as v1/devices/me/telemetry.',
-    TOPIC_NOT_SERVED:
-        'ThingsBoard does not serve the topic "__topic__" for devices: it would acknowledge the message and drop it. Use a ThingsBoard topic such as v1/devices/me/telemetry, v1/devices/me/attributes, v1/devices/me/rpc/response/<id> or v1/gateway/telemetry.',
-    TOPIC_PROTOBUF:
-        'Topic "__topic__" expects protobuf, but this node publishes JSON. Use __alternative__ instead.',
-    TOPIC_PROVISION:
-        'Topic "__topic__" belongs to ThingsBoard\'s provisioning sessions, not to a device\'s connection. Use the tb-provision node to provision devices.',
-    // --- replies, requests and pushes (tb-x509-mqtt-out reply targets, tb-x509-mqtt-request, tb-x509-mqtt-in)
-    REPLY_REQUEST_ID_MISSING:
-        'Target __target__ answers an RPC request, so msg.requestId must be that request\'s id (a whole number, as tb-x509-mqtt-in sets it), but it is __actual__. Keep msg.requestId on the msg from tb-x509-mqtt-in to this node.',
-    REPLY_DEVICE_MISSING:
-        'Target __target__ answers a gateway device\'s RPC request, so msg.device must name the device (as tb-x509-mqtt-in sets it), but it is __actual__. Keep msg.device on the msg from tb-x509-mqtt-in to this node.',
+    // --- requests and pushes (tb-x509-mqtt-request, tb-x509-mqtt-in)
     MQTT_REQUEST_TIMEOUT:
         'No answer from __server__ within __seconds__ s to the request on __topic__. ThingsBoard answers a client-side RPC only when a rule chain replies to it; check the rule chain, or raise the node\'s Timeout.',
-    MQTT_REQUEST_NO_METHOD:
-        'A client-side RPC needs a method name: set the node\'s Method property or msg.method (a non-empty text).',
-    MQTT_REQUEST_NO_DEVICE:
-        'A gateway attribute request needs msg.device, the name of the device behind the gateway, but it is __actual__.',
-    MQTT_REQUEST_NO_KEYS:
-        'A gateway attribute request needs at least one key: set the node\'s keys or msg.clientKeys / msg.sharedKeys.',
-    MQTT_REQUEST_KEYS_INVALID:
-        '__field__ must be a comma-separated text or an array of texts, but it is __actual__.',
     IN_MODE_UNKNOWN:
         'Unknown mode "__mode__": choose rpc, attributes, gateway-rpc or gateway-attributes.',
     REQUEST_KIND_UNKNOWN:
@@ -79,6 +24,11 @@ export const ERRORS = {
         'Not delivered: the connection to __server__ was closed (flow stopped or redeployed) before the server acknowledged the message.',
     MQTT_DROPPED_ON_CLOSE:
         '__count__ message(s) were not sent: the node stopped while they waited for the connection to __server__.',
+    // --- fleet mode (one connection per msg.deviceName)
+    FLEET_DEVICE_NAME_MISSING:
+        'Config "__config__" is a fleet config: each message must name its device in msg.deviceName (text), but msg.deviceName is __actual__.',
+    FLEET_DEVICE_UNKNOWN:
+        'Config "__config__" has no identity for device "__deviceName__" (nothing in __dir__). Generate one with x509-generate for this device name first.',
     // --- connection failures (queued and new messages fail with these while they last)
     MQTT_CERT_REJECTED:
         '__server__ refused the device certificate of config "__config__" (CN "__commonName__"; __detail__). Register the certificate as the device\'s X.509 credentials (tb-provision, or Device → Manage credentials in ThingsBoard), and check that it has not expired.',
@@ -130,6 +80,8 @@ export const STATUS = {
     'mqtt-session-taken-over': 'session taken over',
     'mqtt-disconnected': 'disconnected',
     'mqtt-rate-limited': 'rate limited, queued __count__',
+    'mqtt-fleet': '__connected__ connected, __queued__ queued',
+    'mqtt-fleet-failure': '__connected__ connected, __queued__ queued; __failing__ × __reason__',
 } as const satisfies MessageTable;
 
 export type MqttStatusKey = keyof typeof STATUS;

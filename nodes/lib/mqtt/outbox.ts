@@ -96,8 +96,11 @@ export class Outbox {
     }
 
     add(userId: string, topic: string, body: string | Buffer, qos: 0 | 1, callback: DeliveryCallback): void {
-        this.queue.enqueue(userId, topic, body, qos, callback);
-        if (this.session && !this.pumpTimer) this.pump();
+        const entry = this.queue.enqueue(userId, topic, body, qos, callback);
+        if (!this.session || this.pumpTimer) return;
+        // unpaced, nothing waits before it (pump() wrote everything): straight out
+        if (this.pacer === UNPACED) this.write(entry, Date.now());
+        else this.pump();
     }
 
     /** Writes waiting messages in order while the pacer allows. */

@@ -12,7 +12,7 @@
 export const GOOD_STRETCH_MS = 30_000;
 export const GOOD_STRETCH_MESSAGES = 50;
 /** Acknowledgements counted over this window to estimate what the server accepted. */
-const WINDOW_MS = 10_000;
+const WINDOW_SECONDS = 10;
 const MIN_RATE = 0.5;
 
 export class RateLearner {
@@ -20,7 +20,9 @@ export class RateLearner {
     rate?: number;
     /** rate-limit closes since the last good stretch (the reconnect backoff) */
     closes = 0;
-    private acks: number[] = [];
+    /** acknowledgements per second of the last WINDOW_SECONDS seconds (ring, by second) */
+    private readonly perSecond = new Array<number>(WINDOW_SECONDS).fill(0);
+    private readonly secondOf = new Array<number>(WINDOW_SECONDS).fill(-1);
     private sessionStart = 0;
     private stretchStart = 0;
     private stretchAcks = 0;
@@ -28,13 +30,18 @@ export class RateLearner {
     /** A session was established. */
     onSession(now: number): void {
         this.sessionStart = now;
-        this.acks = [];
+        this.secondOf.fill(-1);
     }
 
     /** A message was acknowledged. */
     onDelivered(now: number): void {
-        this.acks.push(now);
-        if (this.acks.length > 4096) this.acks = this.acks.slice(-2048);
+        const second = Math.floor(now / 1000);
+        const slot = second % WINDOW_SECONDS;
+        if (this.secondOf[slot] !== second) {
+            this.secondOf[slot] = second;
+            this.perSecond[slot] = 0;
+        }
+        this.perSecond[slot]++;
         this.stretchAcks++;
         if (now - this.stretchStart >= GOOD_STRETCH_MS && this.stretchAcks >= GOOD_STRETCH_MESSAGES) {
             this.stretchStart = now;
@@ -46,8 +53,11 @@ export class RateLearner {
 
     /** The server closed the session for the rate: returns the new rate (messages per second). */
     onRateLimitClose(now: number): number {
-        const since = Math.max(this.sessionStart, now - WINDOW_MS);
-        const accepted = this.acks.filter((t) => t >= since).length;
+        const since = Math.max(this.sessionStart, now - WINDOW_SECONDS * 1000);
+        let accepted = 0;
+        for (let slot = 0; slot < WINDOW_SECONDS; slot++) {
+            if (this.secondOf[slot] >= Math.floor(since / 1000)) accepted += this.perSecond[slot];
+        }
         const seconds = Math.max(1, (now - since) / 1000);
         const observed = accepted / seconds;
         const base = this.rate === undefined ? observed : Math.min(this.rate, Math.max(observed, MIN_RATE));

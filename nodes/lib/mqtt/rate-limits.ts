@@ -112,7 +112,7 @@ export function messageCost(topic: string, body: string | Buffer): MessageCost {
     if (topic === 'v1/gateway/telemetry' || topic === 'v1/gateway/attributes') {
         const payload = parse(body);
         const cost: MessageCost = { scope: 'gateway', messages: 0, telemetryMessages: 0, dataPoints: 0 };
-        const devices = payload && typeof payload === 'object' ? Object.values(payload as object) : [];
+        const devices = payload && typeof payload === 'object' ? Object.values(payload) : [];
         for (const value of devices) {
             const points = topic === 'v1/gateway/telemetry' ? telemetryPoints(value) : keyCount(value);
             if (points > 0) {

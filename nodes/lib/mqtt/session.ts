@@ -19,7 +19,7 @@ export interface SessionHandlers {
     onConnect(): void;
     /** once, when the socket closed (not after end()) */
     onClose(end: SessionEnd): void;
-    onMessage?(topic: string, payload: Buffer): void;
+    onMessage?: (topic: string, payload: Buffer) => void;
 }
 
 /** Publish options, shared by every message (mqtt.js copies them; no object per message). */

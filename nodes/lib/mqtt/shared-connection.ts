@@ -1,6 +1,6 @@
 import type { ConfigSettings } from '../config-settings';
 import type { CodedError } from '../errors';
-import type { LoadedIdentity } from '../pki/identity-provider';
+import type { LoadedIdentity } from '../pki/loaded-identity';
 import { attemptMaterial, mqttClientOptions } from './client-options';
 import { IDLE_CLOSE_MS, MAX_SENDS, resolveOptions, type ConnectionPhase, type ConnectionState, type ConnectionUser, type IdentityLookup, type PublishRequest, type SharedConnectionOptions } from './connection-types';
 import type { DeliveryCallback, DeliveryEntry } from './delivery-queue';

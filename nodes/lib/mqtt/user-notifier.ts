@@ -59,7 +59,7 @@ export class UserNotifier<State> {
 
     /** A warning goes to one user (the first), so it is logged once, not once per node. */
     warn(warning: CodedError): void {
-        const first = this.users.values().next().value as ConnectionUser<State> | undefined;
+        const first = this.users.values().next().value;
         if (first) this.call(first, () => first.onWarning(warning), 'warning');
     }
 

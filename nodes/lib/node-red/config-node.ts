@@ -1,5 +1,5 @@
 import type { Node, NodeAPI } from 'node-red';
-import type { ConfigRuntime } from '../config-runtime';
+import type { ConfigRuntime } from '../runtime/config-runtime';
 import type { ConfigCredentials } from '../config-settings';
 
 /** A deployed tb-x509-config, as flow nodes see it through RED.nodes.getNode(). */

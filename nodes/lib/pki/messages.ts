@@ -53,6 +53,8 @@ export const ERRORS = {
         'The common name "__commonName__" is __length__ characters long; X.509 allows at most 64.',
     DAYS_INVALID:
         'Validity "__days__" is not a whole number of days from 1 to 36500.',
+    RENEW_BEFORE_INVALID:
+        'Renew before "__days__" is not a whole number of days from 0 to 36500.',
     KEY_TYPE_UNKNOWN:
         'Key type "__keyType__" is not supported: use "ec" or "rsa".',
     RSA_BITS_UNSUPPORTED:
@@ -61,6 +63,20 @@ export const ERRORS = {
         'EC curve "__curve__" is not supported: use P-256 or P-384.',
     GENERATE_CONFIG_MISSING:
         'The tb-x509-config chosen in this x509-generate node is not deployed (or was deleted). Choose a config and deploy, or clear the field to generate without storing.',
+    FLEET_DEVICE_NAME_EMPTY:
+        'The device name is empty: a fleet config keeps one identity per device name, so msg.deviceName (or the node\'s Common name) must name the device.',
+    SIGNING_KEY_UNSUPPORTED:
+        'A __keyType__ key cannot sign certificates here: use an RSA key or an EC key on P-256, P-384 or P-521.',
+    CA_NOT_A_CA:
+        'The certificate in __source__ (CN "__commonName__") of tb-x509-ca "__ca__" is not a CA certificate (basicConstraints CA:TRUE), so it cannot sign device certificates. Use the CA\'s certificate, or leave certificate and key empty to let the node generate a CA.',
+    CA_EXPIRED:
+        'The CA "__commonName__" ends on __date__, so it can no longer issue device certificates. Renew the CA (a new CA needs a new device profile certificate in ThingsBoard).',
+    CA_CERT_WITHOUT_KEY:
+        'tb-x509-ca "__ca__" has a certificate in __certSource__ but no private key to go with it. Add the CA\'s key, or clear both to let the node generate a CA.',
+    CA_KEY_WITHOUT_CERT:
+        'tb-x509-ca "__ca__" has a private key in __keySource__ but no certificate to go with it. Add the CA\'s certificate, or clear both to let the node generate a CA.',
+    CA_MISSING:
+        'Config "__config__" names a tb-x509-ca that is not deployed (or was deleted). Choose a CA in the config and deploy.',
     GENERATE_FAILED:
         'Generating the __keyType__ key and certificate for "__commonName__" failed (__reason__).',
 } as const satisfies MessageTable;

@@ -1,7 +1,7 @@
 import * as net from 'net';
 import * as tls from 'tls';
 import type { ConfigSettings } from '../config-settings';
-import type { LoadedIdentity } from './identity-provider';
+import type { LoadedIdentity } from './loaded-identity';
 
 export interface ClientTlsInput {
     settings: ConfigSettings;

@@ -8,6 +8,62 @@ import { errorFactory, type MessageTable } from '../errors';
  * own error message.
  */
 export const ERRORS = {
+    // --- msg.payload rules (nothing is sent when one of these is raised)
+    PAYLOAD_MISSING:
+        'msg.payload is empty: nothing to publish. Send an object such as {"temperature": 25}.',
+    PAYLOAD_BARE_VALUE:
+        'msg.payload is a bare __type__, but ThingsBoard needs an object such as {"temperature": 25}. Set the node\'s Key property to publish it as {"<key>": value}.',
+    PAYLOAD_NOT_JSON:
+        'msg.payload is text that is not JSON (__reason__), but ThingsBoard needs an object such as {"temperature": 25}. Set the node\'s Key property to publish the text as one value.',
+    PAYLOAD_NOT_FINITE:
+        'msg.payload is __value__, which JSON cannot carry (ThingsBoard would receive null and drop it). Send a finite number.',
+    PAYLOAD_NOT_SERIALISABLE:
+        'msg.payload cannot be turned into JSON (__reason__). Remove circular references and BigInt values from the payload.',
+    PAYLOAD_WRONG_TYPE:
+        '__what__ needs __expected__, but msg.payload is __actual__.',
+    PAYLOAD_EMPTY_ARRAY: 'msg.payload is an empty array: nothing to publish.',
+    PAYLOAD_ARRAY_ELEMENT:
+        'Element __index__ of the msg.payload array is __actual__, but each telemetry entry must be an object such as {"temperature": 25} or {"ts": 1700000000000, "values": {"temperature": 25}}.',
+    PAYLOAD_TOO_LARGE:
+        'The message would be __size__ bytes on the wire (topic and MQTT header included), more than the __limit__ bytes ThingsBoard accepts in one message (it would close the connection). Split the payload into smaller messages.',
+    GATEWAY_TELEMETRY_SHAPE:
+        'Gateway telemetry needs device names mapped to arrays, e.g. {"Device A": [{"temperature": 25}]}, but __problem__.',
+    GATEWAY_ATTRIBUTES_SHAPE:
+        'Gateway attributes need device names mapped to objects, e.g. {"Device A": {"firmware": "1.2"}}, but __problem__.',
+    GATEWAY_DEVICE_MISSING:
+        'Topic __topic__ needs a payload naming the device, e.g. {"device": "Device A"}, but msg.payload has no "device" text.',
+    TIMESTAMP_INVALID:
+        'msg.timestamp must be milliseconds since 1970 (a number) or a Date, but it is __actual__.',
+    TIMESTAMP_WITH_ARRAY:
+        'msg.timestamp is set but msg.payload is an array: one timestamp applies to one object. Send an object, or put "ts" into each entry ({"ts": …, "values": {…}}) and remove msg.timestamp.',
+    TIMESTAMP_TWICE:
+        'msg.timestamp is set but msg.payload already has "ts" and "values". Remove one of the two timestamps.',
+    TIMESTAMP_NOT_SUPPORTED:
+        'msg.timestamp is set, but ThingsBoard takes no timestamp on __topic__. Remove msg.timestamp, or use target telemetry.',
+    // --- topics
+    TARGET_UNKNOWN:
+        'Unknown target "__target__": choose telemetry, attributes, gateway-telemetry, gateway-attributes, gateway-connect, gateway-disconnect, rpc-response, gateway-rpc-response or msg (msg.topic).',
+    TOPIC_MISSING:
+        'The node\'s target is msg.topic, but msg.topic is empty. Set it to a ThingsBoard topic such as v1/devices/me/telemetry.',
+    TOPIC_NOT_SERVED:
+        'ThingsBoard does not serve the topic "__topic__" for devices: it would acknowledge the message and drop it. Use a ThingsBoard topic such as v1/devices/me/telemetry, v1/devices/me/attributes, v1/devices/me/rpc/response/<id> or v1/gateway/telemetry.',
+    TOPIC_PROTOBUF:
+        'Topic "__topic__" expects protobuf, but this node publishes JSON. Use __alternative__ instead.',
+    TOPIC_PROVISION:
+        'Topic "__topic__" belongs to ThingsBoard\'s provisioning sessions, not to a device\'s connection. Use the tb-provision node to provision devices.',
+    // --- RPC replies and requests: what the msg must carry (nothing is sent when one of these is raised)
+    REPLY_REQUEST_ID_MISSING:
+        'Target __target__ answers an RPC request, so msg.requestId must be that request\'s id (a whole number, as tb-x509-mqtt-in sets it), but it is __actual__. Keep msg.requestId on the msg from tb-x509-mqtt-in to this node.',
+    REPLY_DEVICE_MISSING:
+        'Target __target__ answers a gateway device\'s RPC request, so msg.device must name the device (as tb-x509-mqtt-in sets it), but it is __actual__. Keep msg.device on the msg from tb-x509-mqtt-in to this node.',
+    MQTT_REQUEST_NO_METHOD:
+        'A client-side RPC needs a method name: set the node\'s Method property or msg.method (a non-empty text).',
+    MQTT_REQUEST_NO_DEVICE:
+        'A gateway attribute request needs msg.device, the name of the device behind the gateway, but it is __actual__.',
+    MQTT_REQUEST_NO_KEYS:
+        'A gateway attribute request needs at least one key: set the node\'s keys or msg.clientKeys / msg.sharedKeys.',
+    MQTT_REQUEST_KEYS_INVALID:
+        '__field__ must be a comma-separated text or an array of texts, but it is __actual__.',
     TB_NO_CONFIG:
         'tb-provision has no tb-x509-config, or its config node is not deployed: choose a config node and deploy.',
     TB_REST_URL_MISSING:
@@ -83,6 +139,20 @@ export const ERRORS = {
         'ThingsBoard at __address__ closed the provisioning connection before answering for "__device__": check the provision key and secret and that the port is ThingsBoard\'s MQTT TLS port.',
     TB_PROVISION_BAD_RESPONSE:
         'ThingsBoard at __address__ sent an unreadable provisioning response for "__device__" (__reason__).',
+    TB_CHAIN_NO_CA:
+        'Method x509-chain needs a CA: tb-x509-config "__config__" names no tb-x509-ca. Choose a CA in the config and deploy.',
+    TB_CHAIN_PROFILE_MISSING:
+        'Method x509-chain needs the name of the device profile to set up: enter it as Device profile in tb-provision (it is created when it does not exist).',
+    TB_CHAIN_PATTERN_INVALID:
+        'The CN pattern "__pattern__" of tb-provision is not a valid regular expression (__reason__). ThingsBoard names each new device by the first group of this pattern, e.g. (.*) or (.*)\\.company\\.com.',
+    TB_CHAIN_PATTERN_NO_GROUP:
+        'The CN pattern "__pattern__" of tb-provision has no group in parentheses, so ThingsBoard could not name any device by it: put the part of the CN that is the device name in ( ), e.g. (.*) or (.*)\\.company\\.com.',
+    TB_CHAIN_CERT_IN_OTHER_PROFILE:
+        'ThingsBoard did not set up device profile "__profile__": another device profile already holds the certificate of CA "__ca__" (__reason__). A CA certificate can belong to one profile only: use that profile, or another CA.',
+    TB_CHAIN_WELL_KNOWN_ROOT:
+        'ThingsBoard refused the certificate of CA "__ca__" for device profile "__profile__" (__reason__): it is a well-known public root CA, and every certificate it ever signed could create devices. Use a CA of your own.',
+    TB_CHAIN_PROFILE_KEY_MISMATCH:
+        'ThingsBoard saved device profile "__profile__" with provision key __actual__ instead of __expected__ (the hash of the certificate of CA "__ca__"), so devices of that CA would not be created. Check the profile in ThingsBoard.',
 } as const satisfies MessageTable;
 
 export type ThingsBoardErrorCode = keyof typeof ERRORS;
@@ -146,6 +216,13 @@ const STATUS_BY_ERROR: Partial<Record<ThingsBoardErrorCode, ProvisionStatusKey>>
     TB_PROVISION_CONNECT_REFUSED: 'provision-refused',
     TB_PROVISION_CLOSED: 'provision-refused',
     TB_PROVISION_TIMEOUT: 'provision-timeout',
+    TB_CHAIN_NO_CA: 'provision-config',
+    TB_CHAIN_PROFILE_MISSING: 'provision-config',
+    TB_CHAIN_PATTERN_INVALID: 'provision-config',
+    TB_CHAIN_PATTERN_NO_GROUP: 'provision-config',
+    TB_CHAIN_CERT_IN_OTHER_PROFILE: 'provision-cert-in-use',
+    TB_CHAIN_WELL_KNOWN_ROOT: 'provision-refused',
+    TB_CHAIN_PROFILE_KEY_MISMATCH: 'provision-refused',
 };
 
 /** The short status shown under tb-provision for an error code (any area). */

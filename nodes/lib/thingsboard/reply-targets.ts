@@ -4,7 +4,7 @@
  * (msg.requestId, msg.device), so they resolve per msg; the payload rules are those of topics.ts.
  */
 import { describe, type PublishTarget } from './telemetry-payload';
-import { fail } from '../mqtt/messages';
+import { fail } from './messages';
 import { rpcResponseTopic } from './rpc-topics';
 
 export type ReplyTarget = 'rpc-response' | 'gateway-rpc-response' | 'gateway-connect' | 'gateway-disconnect';

@@ -4,7 +4,7 @@
  * toStringSet) and `key`/`keys` for a gateway device (the code reads the boolean `client` plus
  * `key` or `keys`; the documentation's arrays are stale).
  */
-import { fail } from '../mqtt/messages';
+import { fail } from './messages';
 import { parseJson, type RequestKind } from './rpc-topics';
 import { describe } from './telemetry-payload';
 

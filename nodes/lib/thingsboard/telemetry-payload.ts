@@ -3,7 +3,7 @@
  * that keep ThingsBoard from dropping the message or closing the connection over it.
  * Pure functions; every refusal is a CodedError with a message for the user.
  */
-import { fail } from '../mqtt/messages';
+import { fail } from './messages';
 import { checkTopic, isTarget, TARGET_TOPICS, type PayloadKind } from './topics';
 
 /** ThingsBoard's `netty.max_payload_size`: a limit on the whole MQTT packet's remaining length. */

@@ -1,13 +1,16 @@
-import type { ConfigRuntime } from '../config-runtime';
-import { certificateForMessage, deviceNameFor, type ProvisionMessage } from './provision-certificate';
-import { provisionViaDeviceApi } from './provision-device-api';
-import type { IfExists, ProvisionResult } from './provision-result';
-import { provisionViaRest } from './provision-rest';
+import type { ConfigRuntime } from './config-runtime';
+import type { CertificateAuthority } from '../pki/ca';
+import { fail } from '../thingsboard/messages';
+import { certificateForMessage, deviceNameFor, type ProvisionMessage } from '../thingsboard/provision-certificate';
+import { provisionViaDeviceApi } from '../thingsboard/provision-device-api';
+import type { IfExists, ProvisionResult } from '../thingsboard/provision-result';
+import { provisionViaRest } from '../thingsboard/provision-rest';
+import { checkCnPattern, DEFAULT_CN_PATTERN, setUpChainProfile, type ChainProfileResult } from '../thingsboard/provision-x509-chain';
 
-export type ProvisionMethod = 'rest' | 'device-api';
+export type ProvisionMethod = 'rest' | 'device-api' | 'x509-chain';
 
 export function toProvisionMethod(value: unknown): ProvisionMethod {
-    return value === 'device-api' ? 'device-api' : 'rest';
+    return value === 'device-api' || value === 'x509-chain' ? value : 'rest';
 }
 
 /** tb-provision's settings, as the node read them (no Node-RED types). */
@@ -22,6 +25,29 @@ export interface ProvisionSettings {
     gateway?: boolean;
     /** ms to wait for the device API's answer */
     deviceApiTimeoutMs?: number;
+    /** x509-chain: the regular expression whose first group turns a CN into the device name (default `(.*)`) */
+    cnPattern?: string;
+    /** x509-chain: ThingsBoard creates unknown devices that present a chain of the CA (default true) */
+    allowCreate?: boolean;
+}
+
+/**
+ * Method x509-chain: the config's CA becomes the certificate of the device profile
+ * `settings.deviceProfile`, so devices it signed are created when they first connect.
+ * Checked in the order a user fixes things: the node's own settings, the CA, the account.
+ */
+export async function setUpChainProvisioning(
+    runtime: ConfigRuntime,
+    settings: ProvisionSettings,
+    ca: CertificateAuthority | undefined,
+): Promise<ChainProfileResult> {
+    const deviceProfile = settings.deviceProfile?.trim();
+    if (!deviceProfile) throw fail('TB_CHAIN_PROFILE_MISSING');
+    const cnPattern = settings.cnPattern || DEFAULT_CN_PATTERN;
+    checkCnPattern(cnPattern);
+    if (!ca) throw fail('TB_CHAIN_NO_CA', { config: runtime.settings.label });
+    runtime.rest().assertUsable();
+    return setUpChainProfile(runtime.rest(), { deviceProfile, cnPattern, allowCreate: settings.allowCreate !== false, ca });
 }
 
 /**

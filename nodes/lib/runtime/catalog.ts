@@ -1,7 +1,7 @@
-import * as mqtt from './mqtt/messages';
-import * as pki from './pki/messages';
-import * as thingsboard from './thingsboard/messages';
-import type { MessageTable } from './errors';
+import * as mqtt from '../mqtt/messages';
+import * as pki from '../pki/messages';
+import * as thingsboard from '../thingsboard/messages';
+import type { MessageTable } from '../errors';
 
 function mergeUnique(tables: MessageTable[]): Record<string, string> {
     const merged: Record<string, string> = {};

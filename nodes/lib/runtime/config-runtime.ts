@@ -1,7 +1,9 @@
-import { SharedConnection } from './mqtt/shared-connection';
-import { IdentityProvider } from './pki/identity-provider';
-import { ThingsBoardRestClient } from './thingsboard/rest-client';
-import type { ConfigCredentials, ConfigSettings } from './config-settings';
+import { FleetPool } from '../mqtt/fleet-pool';
+import { SharedConnection } from '../mqtt/shared-connection';
+import { FleetKeyStore } from '../pki/fleet-keystore';
+import { IdentityProvider } from '../pki/identity-provider';
+import { ThingsBoardRestClient } from '../thingsboard/rest-client';
+import type { ConfigCredentials, ConfigSettings } from '../config-settings';
 
 /**
  * Everything one tb-x509-config owns: its identity, its MQTT connection and its REST
@@ -11,6 +13,8 @@ export class ConfigRuntime {
     readonly identity: IdentityProvider;
     private connectionInstance?: SharedConnection;
     private restInstance?: ThingsBoardRestClient;
+    private fleetInstance?: FleetKeyStore;
+    private poolInstance?: FleetPool;
 
     constructor(
         readonly id: string,
@@ -27,6 +31,18 @@ export class ConfigRuntime {
         return this.connectionInstance;
     }
 
+    /** Fleet mode: the identities by device name (`<keyStore>/<deviceName>/`), created on first use. */
+    fleetIdentities(): FleetKeyStore {
+        this.fleetInstance ??= new FleetKeyStore(this.settings.keyStoreDir, this.identity.configLabel);
+        return this.fleetInstance;
+    }
+
+    /** Fleet mode: one connection per device name, created on first use. */
+    fleetPool(): FleetPool {
+        this.poolInstance ??= new FleetPool(this.settings, this.id, this.fleetIdentities(), () => this.identity.caChain());
+        return this.poolInstance;
+    }
+
     /** The REST client, created on first use. */
     rest(): ThingsBoardRestClient {
         this.restInstance ??= new ThingsBoardRestClient(this.settings, this.credentials, this.identity);
@@ -34,8 +50,9 @@ export class ConfigRuntime {
     }
 
     /** tb-provision registered `credentialsId`: a refused connection with that identity retries now. */
-    notifyProvisioned(_credentialsId: string): void {
+    notifyProvisioned(credentialsId: string): void {
         this.connectionInstance?.retryNow();
+        this.poolInstance?.retryNow(credentialsId);
     }
 
     /**
@@ -45,10 +62,11 @@ export class ConfigRuntime {
      */
     notifyGatewayMarked(credentialsId: string): void {
         this.connectionInstance?.reconnectIfConnectedAs(credentialsId);
+        this.poolInstance?.reconnectIfConnectedAs(credentialsId);
     }
 
     async close(): Promise<void> {
         this.restInstance?.close();
-        await this.connectionInstance?.close();
+        await Promise.all([this.connectionInstance?.close(), this.poolInstance?.close()]);
     }
 }
