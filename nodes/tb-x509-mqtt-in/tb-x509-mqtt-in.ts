@@ -3,7 +3,7 @@ import { decodeInbound, RequestIdFilter } from '../lib/mqtt/inbound';
 import { fail } from '../lib/mqtt/messages';
 import type { SharedConnection } from '../lib/mqtt/shared-connection';
 import { findConfig } from '../lib/node-red/config-node';
-import { connectionUser, withoutConfig } from '../lib/node-red/connection-user';
+import { connectionUser, refuseFleet, withoutConfig } from '../lib/node-red/connection-user';
 import { userMessage } from '../lib/node-red/i18n';
 import { IN_FILTERS, IN_MODES, type InMode } from '../lib/thingsboard/rpc-topics';
 
@@ -26,6 +26,7 @@ function register(RED: NodeAPI): void {
             withoutConfig(RED, node);
             return;
         }
+        if (refuseFleet(RED, node, config, 'tb-x509-mqtt-in')) return;
 
         const connection: SharedConnection = config.runtime.connection();
         const once = new RequestIdFilter();

@@ -4,7 +4,7 @@ import { fail } from '../lib/mqtt/messages';
 import { requestsOf } from '../lib/mqtt/requests';
 import type { SharedConnection } from '../lib/mqtt/shared-connection';
 import { findConfig } from '../lib/node-red/config-node';
-import { connectionUser, withoutConfig } from '../lib/node-red/connection-user';
+import { connectionUser, refuseFleet, withoutConfig } from '../lib/node-red/connection-user';
 import { toUserError, userMessage } from '../lib/node-red/i18n';
 import { answerPayload, requestBody } from '../lib/thingsboard/request-payloads';
 import { REQUEST_KINDS, type RequestKind } from '../lib/thingsboard/rpc-topics';
@@ -43,6 +43,7 @@ function register(RED: NodeAPI): void {
             withoutConfig(RED, node);
             return;
         }
+        if (refuseFleet(RED, node, config, 'tb-x509-mqtt-request')) return;
         const kindError = REQUEST_KINDS.includes(kind) ? undefined : fail('REQUEST_KIND_UNKNOWN', { kind: String(def.kind) });
         if (kindError) node.error(userMessage(RED, kindError));
 

@@ -91,7 +91,7 @@ describe('npm tarball in a real Node-RED', function () {
         const listing = await getJson(nodeRed.url + 'library/examples/flows/' + encodeURIComponent(pkg.name));
         // The editor API lists example files as [{fn: name}] (folders would be {dir, …}).
         const names = listing.map((entry) => entry.fn).sort();
-        assert.deepStrictEqual(names, ['1 Onboard a device', '2 Stream a simulated sensor', '3 Gateway - onboard a device list', '4 Remote control']);
+        assert.deepStrictEqual(names, ['1 Onboard a device', '2 Stream a simulated sensor', '3 Gateway - onboard a device list', '4 Remote control', '5 Onboard a fleet']);
         for (const name of names) {
             const flow = await getJson(nodeRed.url + 'library/examples/flows/' + encodeURIComponent(pkg.name) + '/' + encodeURIComponent(name));
             assert.ok(Array.isArray(flow) && flow.some((n) => n.type === 'comment'), `${name} is a flow with a comment`);

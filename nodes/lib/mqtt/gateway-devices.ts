@@ -7,6 +7,7 @@
  * attributes for it, which connect it on the server implicitly (AbstractGatewaySessionHandler
  * `process(deviceName, …)` → `onDeviceConnect`); `v1/gateway/disconnect` removes it.
  */
+import type { DeliveryCallback } from './delivery-queue';
 import type { Session } from './session';
 
 const CONNECT = 'v1/gateway/connect';
@@ -31,6 +32,15 @@ export class GatewayDevices {
 
     get names(): string[] {
         return [...this.devices.keys()];
+    }
+
+    /** The callback to queue `topic` with: a gateway message is noted once delivered; others keep theirs. */
+    watch(topic: string, body: string | Buffer, callback: DeliveryCallback): DeliveryCallback {
+        if (!topic.startsWith('v1/gateway/')) return callback;
+        return (err) => {
+            if (!err) this.onDelivered(topic, body);
+            callback(err);
+        };
     }
 
     /** A message was delivered (PUBACK): note what it announced or disconnected. */

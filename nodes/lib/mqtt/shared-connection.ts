@@ -129,14 +129,7 @@ export class SharedConnection {
         const connected = this.phase === 'connected' && this.outbox.attached;
         const refusal = this.blocking ?? this.outbox.refusal(userId, request.queueSize, connected, this.server);
         if (refusal) return callback(refusal);
-        const { topic, body } = request;
-        const settled: DeliveryCallback = topic.startsWith('v1/gateway/')
-            ? (err) => {
-                  if (!err) this.gatewayDevices.onDelivered(topic, body);
-                  callback(err);
-              }
-            : callback;
-        this.outbox.add(userId, topic, body, request.qos, settled);
+        this.outbox.add(userId, request.topic, request.body, request.qos, this.gatewayDevices.watch(request.topic, request.body, callback));
         if (!connected || this.outbox.isPaced) this.users.scheduleState();
     }
 

@@ -3,6 +3,7 @@ import type { CodedError } from '../errors';
 import { connectionStatus } from '../mqtt/connection-status';
 import { fail, STATUS } from '../mqtt/messages';
 import type { ConnectionState, ConnectionUser } from '../mqtt/shared-connection';
+import type { TbX509ConfigNode } from './config-node';
 import { toUserError, translate, userMessage } from './i18n';
 import { renderStatus } from './status';
 
@@ -25,6 +26,19 @@ export function connectionUser(RED: NodeAPI, node: Node): ConnectionUser {
         },
         log: { error: (text: string) => node.error(text) },
     };
+}
+
+/**
+ * A fleet config (one connection per msg.deviceName) for a node that works on one device's connection:
+ * a red status, one error now, and every msg fails saying so. True when that is the case.
+ */
+export function refuseFleet(RED: NodeAPI, node: Node, config: TbX509ConfigNode, type: string): boolean {
+    if (config.runtime.settings.identityMode !== 'fleet') return false;
+    const err = fail('TWOWAY_FLEET_UNSUPPORTED', { type, config: config.runtime.settings.label });
+    node.status(renderStatus(RED, { fill: 'red', shape: 'ring', key: 'mqtt-fleet-unsupported', english: STATUS['mqtt-fleet-unsupported'] }));
+    node.error(userMessage(RED, err));
+    node.on('input', (_msg: unknown, _send: unknown, done: (err?: Error) => void) => done(toUserError(RED, err)));
+    return true;
 }
 
 /** Without a config: a red status, one error now, and every msg fails saying so. */

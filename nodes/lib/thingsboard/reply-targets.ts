@@ -45,7 +45,7 @@ export function resolveReply(target: ReplyTarget, msg: ReplyFields): { target: P
         case 'gateway-rpc-response': {
             const device = deviceOf(target, msg.device);
             const id = requestIdOf(target, msg.requestId);
-            // ThingsBoard reads "data" unconditionally (GatewaySessionHandler onDeviceRpcResponse)
+            // ThingsBoard reads "data" unconditionally (AbstractGatewaySessionHandler onDeviceRpcResponseJson: jsonObj.get("data"))
             if (msg.payload === undefined || msg.payload === null) throw fail('PAYLOAD_MISSING');
             return { target: { topic: 'v1/gateway/rpc', kind: 'gateway-device' }, payload: { device, id, data: msg.payload } };
         }
