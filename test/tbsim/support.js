@@ -54,8 +54,6 @@ const bearer = (token) => `X-Authorization: Bearer ${token}`;
 const apiKey = (sim) => `X-Authorization: ApiKey ${sim.apiKey}`;
 /** Tenant-admin auth header that works on every release: the API key from 4.3, a Bearer JWT before (no API keys). */
 const adminAuth = (sim) => (new Release(sim.tbVersion).has('apiKeys') ? apiKey(sim) : bearer(sim.adminAccessToken()));
-/** The name the two-way specs (branch twoway-tbsim) use for the tenant's header. */
-const tenantAuth = async (sim) => adminAuth(sim);
 
 /** EC P-256 self-signed certificate and key made by openssl, as a device would bring. */
 async function makeCert(dir, cn, extra = []) {
@@ -150,7 +148,6 @@ module.exports = {
     bearer,
     apiKey,
     adminAuth,
-    tenantAuth,
     makeCert,
     opensslCredentialsId,
     registerCertificate,
