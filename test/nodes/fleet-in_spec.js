@@ -108,6 +108,7 @@ describe('fleet mode: tb-x509-mqtt-in listens on every device connection', funct
             sim.sendRpc(idA, { method: 'setValve', params: { open: true }, timeoutMs: 5000 }),
             sim.sendRpc(idB, { method: 'setValve', params: { open: false }, timeoutMs: 5000 }),
         ]);
+        assert.ok(a.response && b.response, JSON.stringify({ a, b, caught: caught.map((m) => m.error.code) }));
         assert.deepStrictEqual(JSON.parse(a.response), { answeredAs: cn('valve-a'), method: 'setValve', params: { open: true } });
         assert.deepStrictEqual(JSON.parse(b.response), { answeredAs: cn('valve-b'), method: 'setValve', params: { open: false } });
         assert.deepStrictEqual(got.map((m) => m.deviceName).sort(), [cn('valve-a'), cn('valve-b')]);
