@@ -1,10 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { toNumber } from '../lib/config-settings';
 import { fail } from '../lib/mqtt/messages';
-import { requestsOf } from '../lib/mqtt/requests';
-import type { SharedConnection } from '../lib/mqtt/shared-connection';
+import { fleetRequestsOf } from '../lib/mqtt/fleet-requests';
+import { requestsOf, type RequestOptions } from '../lib/mqtt/requests';
 import { findConfig } from '../lib/node-red/config-node';
-import { connectionUser, refuseFleet, withoutConfig } from '../lib/node-red/connection-user';
+import { connectionUser, fleetUser, withoutConfig } from '../lib/node-red/connection-user';
 import { toUserError, userMessage } from '../lib/node-red/i18n';
 import { answerPayload, requestBody } from '../lib/thingsboard/request-payloads';
 import { REQUEST_KINDS, type RequestKind } from '../lib/thingsboard/rpc-topics';
@@ -25,6 +25,8 @@ interface RequestMessage extends NodeMessage {
     sharedKeys?: unknown;
     method?: unknown;
     device?: unknown;
+    /** fleet mode: the device whose connection asks */
+    deviceName?: unknown;
 }
 
 const DEFAULT_TIMEOUT_S = 10;
@@ -43,13 +45,28 @@ function register(RED: NodeAPI): void {
             withoutConfig(RED, node);
             return;
         }
-        if (refuseFleet(RED, node, config, 'tb-x509-mqtt-request')) return;
         const kindError = REQUEST_KINDS.includes(kind) ? undefined : fail('REQUEST_KIND_UNKNOWN', { kind: String(def.kind) });
         if (kindError) node.error(userMessage(RED, kindError));
 
-        const connection: SharedConnection = config.runtime.connection();
-        const requests = requestsOf(connection);
-        connection.register(node.id, connectionUser(RED, node));
+        // fleet mode: each request on its msg.deviceName's connection; single mode: the config's one connection
+        const pool = config.runtime.settings.identityMode === 'fleet' ? config.runtime.fleetPool() : undefined;
+        let sink: { deregister(userId: string, removed: boolean): Promise<number> };
+        let requests: { forget(userId: string): void };
+        let ask: (msg: RequestMessage, options: RequestOptions, answered: (err: Error | undefined, answer?: Buffer) => void) => void;
+        if (pool) {
+            const fleetRequests = fleetRequestsOf(pool);
+            pool.register(node.id, fleetUser(RED, node));
+            ask = (msg, options, answered) => fleetRequests.send(node.id, msg.deviceName, options, answered);
+            requests = fleetRequests;
+            sink = pool;
+        } else {
+            const connection = config.runtime.connection();
+            const tracker = requestsOf(connection);
+            connection.register(node.id, connectionUser(RED, node));
+            ask = (_msg, options, answered) => tracker.send(node.id, options, answered);
+            requests = tracker;
+            sink = connection;
+        }
 
         node.on('input', (rawMsg: NodeMessage, send: (msg: NodeMessage) => void, done: (err?: Error) => void) => {
             const msg = rawMsg as RequestMessage;
@@ -68,7 +85,7 @@ function register(RED: NodeAPI): void {
                 done(toUserError(RED, err));
                 return;
             }
-            requests.send(node.id, { kind, body, timeoutMs, queueSize }, (err, answer) => {
+            ask(msg, { kind, body, timeoutMs, queueSize }, (err, answer) => {
                 if (err || !answer) {
                     done(toUserError(RED, err));
                     return;
@@ -81,7 +98,7 @@ function register(RED: NodeAPI): void {
 
         node.on('close', (removed: boolean, done: () => void) => {
             requests.forget(node.id);
-            connection.deregister(node.id, removed).then(
+            sink.deregister(node.id, removed).then(
                 () => done(),
                 () => done(),
             );

@@ -232,4 +232,38 @@ describe('fleet pool against tbsim', function () {
         assert.deepStrictEqual(pool.devices(), []);
         assert.strictEqual(connects.length, 0);
     });
+
+    it('listen: a handler per device connection, on those already open and those opened later, with the device name; gone once its user deregistered', async function () {
+        const { pool, store } = fleetFor();
+        const [early, late] = names('listen', 2);
+        await onboard(store, early);
+        await onboard(store, late);
+        assert.strictEqual(await send(pool, early, 0), undefined);
+        const heard = [];
+        const sentinel = [];
+        const made = [];
+        const filter = 'v1/devices/me/rpc/request/+';
+        pool.listen('in', filter, (deviceName) => {
+            made.push(deviceName);
+            return (topic, payload) => heard.push([deviceName, topic, payload.toString()]);
+        });
+        pool.listen('in-2', filter, (deviceName) => (topic) => sentinel.push([deviceName, topic]));
+        assert.deepStrictEqual(made, [early], 'attached at once to the open connection');
+        assert.strictEqual(await send(pool, late, 0), undefined);
+        assert.deepStrictEqual(made, [early, late], 'attached to the connection opened later');
+        const idEarly = sim.findDeviceByName(deviceOf(early)).id;
+        const idLate = sim.findDeviceByName(deviceOf(late)).id;
+        await until(() => sim.pushSubscribers(idEarly).rpc === 1 && sim.pushSubscribers(idLate).rpc === 1, 5000, 'both subscribed');
+        assert.ok(sim.pushRaw(idEarly, 'v1/devices/me/rpc/request/7', '{"method":"a"}'));
+        assert.ok(sim.pushRaw(idLate, 'v1/devices/me/rpc/request/8', '{"method":"b"}'));
+        await until(() => heard.length === 2, 5000, 'both pushes heard');
+        assert.deepStrictEqual(heard.sort(), [
+            [early, 'v1/devices/me/rpc/request/7', '{"method":"a"}'],
+            [late, 'v1/devices/me/rpc/request/8', '{"method":"b"}'],
+        ]);
+        await pool.deregister('in', false);
+        assert.ok(sim.pushRaw(idEarly, 'v1/devices/me/rpc/request/9', '{"method":"c"}'));
+        await until(() => sentinel.length === 3, 5000, 'the other listener heard it');
+        assert.strictEqual(heard.length, 2, 'nothing for the deregistered listener');
+    });
 });

@@ -158,27 +158,6 @@ describe('tb-x509-mqtt-in against tbsim', function () {
         assert.match(caught[0].error.message, /msg\.requestId/);
     });
 
-    it('refuses a fleet config with a red status and an error instead of listening on the wrong identity', async function () {
-        const flow = onTab([
-            { id: 'tab', type: 'tab' },
-            { id: 'cfg', type: 'tb-x509-config', name: 'fleet', host: sim.mqttHost, port: String(sim.mqttPort), identityMode: 'fleet', keyStore: dir },
-            { id: 'in', z: 'tab', type: 'tb-x509-mqtt-in', config: 'cfg', mode: 'rpc', wires: [[]] },
-            { id: 'req', z: 'tab', type: 'tb-x509-mqtt-request', config: 'cfg', kind: 'rpc', method: 'm', wires: [[]] },
-            { id: 'catch', z: 'tab', type: 'catch', scope: ['req'], uncaught: false, wires: [['caught']] },
-            { id: 'caught', z: 'tab', type: 'helper' },
-        ]);
-        await helper.load([nodes.config, nodes.mqttIn, nodes.mqttRequest, catchNode], flow, {});
-        const caught = [];
-        helper.getNode('caught').on('input', (msg) => caught.push(msg));
-        for (const id of ['in', 'req']) {
-            const status = helper.getNode(id).status.lastCall.args[0];
-            assert.deepStrictEqual([status.fill, status.shape], ['red', 'ring']);
-        }
-        helper.getNode('req').receive({ payload: {} });
-        await waitFor(() => caught.length === 1);
-        assert.match(caught[0].error.message, /fleet config "fleet"/);
-    });
-
     describe('gateway', function () {
         async function gatewayFlow(name) {
             const id = selfSigned(dir, name);

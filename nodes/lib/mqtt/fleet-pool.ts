@@ -17,6 +17,7 @@ import type { DeliveryCallback } from './delivery-queue';
 import { DeviceIdentity } from './fleet-identity';
 import { fail } from './messages';
 import { SharedConnection } from './shared-connection';
+import type { InboundHandler } from './subscriptions';
 import { UserNotifier, type ConnectionLogger, type ConnectionUser } from './user-notifier';
 
 /** What the nodes of a fleet config see: the state of every device connection. */
@@ -53,6 +54,15 @@ interface DeviceEntry {
 /** The pool is each device connection's one user; the nodes are the pool's users. */
 const POOL_USER = 'fleet-pool';
 
+/** A node listening on every device connection: `handlerFor` makes the handler of one device's connection. */
+interface FleetListener {
+    userId: string;
+    filter: string;
+    handlerFor: (deviceName: string) => InboundHandler;
+    /** false once the node deregistered (a connection not yet started still holds the handler) */
+    active: boolean;
+}
+
 export type FleetPoolOptions = Omit<SharedConnectionOptions, 'configId'>;
 
 function describeValue(value: unknown): string {
@@ -69,6 +79,7 @@ export class FleetPool {
     private readonly closing = new Map<string, Promise<void>>();
     /** ready entries waiting for a slot, first come first served */
     private waiters: DeviceEntry[] = [];
+    private listeners: FleetListener[] = [];
     /** started connections plus those still closing: what counts against maxConnections */
     private open = 0;
     private closed = false;
@@ -144,16 +155,33 @@ export class FleetPool {
         this.users.tell(userId);
     }
 
+    /** What is wrong with `deviceName` as a msg.deviceName, if anything (not text, or empty). */
+    deviceNameError(deviceName: unknown): CodedError | undefined {
+        if (typeof deviceName === 'string' && deviceName.trim() !== '') return undefined;
+        return fail('FLEET_DEVICE_NAME_MISSING', { config: this.settings.label, actual: describeValue(deviceName) });
+    }
+
+    /**
+     * Inbound publishes on `filter` of every device connection, open now or opened later, go to
+     * the handler `handlerFor(deviceName)` made for that connection, until the user deregisters.
+     * Listening opens no connection: devices connect through their messages.
+     */
+    listen(userId: string, filter: string, handlerFor: (deviceName: string) => InboundHandler): void {
+        if (this.closed) return;
+        const listener: FleetListener = { userId, filter, handlerFor, active: true };
+        this.listeners.push(listener);
+        for (const entry of this.entries.values()) this.attach(entry, listener);
+    }
+
     /**
      * Queues a message for `deviceName`'s connection (opening it when needed); `callback` runs
      * once, as SharedConnection.publish's does.
      */
     publish(userId: string, deviceName: unknown, request: PublishRequest, callback: DeliveryCallback): void {
         if (this.closed) return callback(fail('MQTT_CLOSED', { server: this.server }));
-        if (typeof deviceName !== 'string' || deviceName.trim() === '') {
-            return callback(fail('FLEET_DEVICE_NAME_MISSING', { config: this.settings.label, actual: describeValue(deviceName) }));
-        }
-        const entry = this.entryFor(deviceName);
+        const nameError = this.deviceNameError(deviceName);
+        if (nameError) return callback(nameError);
+        const entry = this.entryFor(deviceName as string);
         entry.pending++;
         if (entry.idleTimer) clearTimeout(entry.idleTimer);
         entry.idleTimer = undefined;
@@ -192,6 +220,10 @@ export class FleetPool {
      */
     async deregister(userId: string, removed = true): Promise<number> {
         this.users.delete(userId);
+        this.listeners = this.listeners.filter((listener) => {
+            if (listener.userId === userId) listener.active = false;
+            return listener.active;
+        });
         this.loggers.delete(userId);
         let dropped = 0;
         for (const entry of [...this.entries.values()]) {
@@ -237,8 +269,17 @@ export class FleetPool {
         const connection = new SharedConnection(this.settings, identity, { ...this.options, configId: `${this.configId}:${name}` });
         const entry: DeviceEntry = { name, identity, connection, phase: 'checking', pending: 0, held: [] };
         this.entries.set(name, entry);
+        for (const listener of this.listeners) this.attach(entry, listener);
         void this.check(entry);
         return entry;
+    }
+
+    /** The connection's subscriptions go with it when it closes; a reopened device gets them again from entryFor. */
+    private attach(entry: DeviceEntry, listener: FleetListener): void {
+        const handler = listener.handlerFor(entry.name);
+        entry.connection.listen(listener.userId, listener.filter, (topic, payload, session) => {
+            if (listener.active) handler(topic, payload, session);
+        });
     }
 
     private isCurrent(entry: DeviceEntry): boolean {

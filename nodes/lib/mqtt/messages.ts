@@ -13,8 +13,6 @@ export const ERRORS = {
         'Unknown mode "__mode__": choose rpc, attributes, gateway-rpc or gateway-attributes.',
     REQUEST_KIND_UNKNOWN:
         'Unknown kind "__kind__": choose attributes, rpc or gateway-attributes.',
-    TWOWAY_FLEET_UNSUPPORTED:
-        '__type__ does not work with fleet config "__config__" yet: it listens and asks on a single device\'s connection. Use a config with one device identity for it.',
     // --- node and queue
     MQTT_NO_CONFIG:
         'No ThingsBoard config is selected, or it is not deployed. Open the node and choose a tb-x509-config.',
@@ -67,7 +65,6 @@ export const STATUS = {
     'mqtt-queued': 'queued __count__',
     'mqtt-queued-reason': 'queued __count__ (__reason__)',
     'mqtt-no-config': 'no config',
-    'mqtt-fleet-unsupported': 'fleet config not supported',
     'mqtt-cert-rejected': 'certificate rejected by server',
     'mqtt-server-untrusted': 'server certificate not trusted',
     'mqtt-host-mismatch': 'host name mismatch',
