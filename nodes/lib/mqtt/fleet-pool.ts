@@ -1,12 +1,10 @@
 /**
  * A fleet config's device connections: one SharedConnection per msg.deviceName, with that
  * device's identity from the fleet key store. A connection opens with the device's first
- * message and closes after `idleTimeout` seconds without one; at most `maxConnections` are
- * open, and when a device needs one beyond that, the least recently used connection with
- * nothing pending is closed first. Closing never loses a message: only a connection whose
- * messages have all settled is closed, and the new device's messages wait in its own queue
- * until a slot frees. Every rule of a single connection (order, failure classes, pacing)
- * holds per device, because each device is one.
+ * message; when it closes and how many may be open is FleetSlots' (idleTimeout,
+ * maxConnections, never closing one with messages pending), and the nodes listening on every
+ * connection are FleetListeners'. Every rule of a single connection (order, failure classes,
+ * pacing) holds per device, because each device is one.
  */
 import type { ConfigSettings } from '../config-settings';
 import type { CodedError } from '../errors';
@@ -14,7 +12,10 @@ import { fleetDeviceDir, type FleetKeyStore } from '../pki/fleet-keystore';
 import type { LoadedIdentity } from '../pki/loaded-identity';
 import { IDLE_CLOSE_MS, type ConnectionState, type PublishRequest, type SharedConnectionOptions } from './connection-types';
 import type { DeliveryCallback } from './delivery-queue';
+import type { DeviceEntry } from './fleet-entry';
 import { DeviceIdentity } from './fleet-identity';
+import { FleetListeners } from './fleet-listeners';
+import { FleetSlots } from './fleet-slots';
 import { fail } from './messages';
 import { SharedConnection } from './shared-connection';
 import type { InboundHandler } from './subscriptions';
@@ -27,41 +28,8 @@ export interface FleetState {
 
 export type FleetUser = ConnectionUser<FleetState>;
 
-/**
- * `checking`: the identity is being read, messages are held in order;
- * `ready`: identity found, messages queue on the connection, which waits for a slot;
- * `open`: the connection is started (connected, connecting or waiting to retry).
- */
-type EntryPhase = 'checking' | 'ready' | 'open';
-
-interface HeldPublish {
-    userId: string;
-    request: PublishRequest;
-    callback: DeliveryCallback;
-}
-
-interface DeviceEntry {
-    name: string;
-    identity: DeviceIdentity;
-    connection: SharedConnection;
-    phase: EntryPhase;
-    /** messages accepted for this device and not yet called back */
-    pending: number;
-    held: HeldPublish[];
-    idleTimer?: NodeJS.Timeout;
-}
-
 /** The pool is each device connection's one user; the nodes are the pool's users. */
 const POOL_USER = 'fleet-pool';
-
-/** A node listening on every device connection: `handlerFor` makes the handler of one device's connection. */
-interface FleetListener {
-    userId: string;
-    filter: string;
-    handlerFor: (deviceName: string) => InboundHandler;
-    /** false once the node deregistered (a connection not yet started still holds the handler) */
-    active: boolean;
-}
 
 export type FleetPoolOptions = Omit<SharedConnectionOptions, 'configId'>;
 
@@ -75,13 +43,8 @@ function describeValue(value: unknown): string {
 export class FleetPool {
     /** by device name, least recently used first (a Map keeps insertion order; use re-inserts) */
     private readonly entries = new Map<string, DeviceEntry>();
-    /** connections being closed, by device name: a reopened device waits for its old session to end */
-    private readonly closing = new Map<string, Promise<void>>();
-    /** ready entries waiting for a slot, first come first served */
-    private waiters: DeviceEntry[] = [];
-    private listeners: FleetListener[] = [];
-    /** started connections plus those still closing: what counts against maxConnections */
-    private open = 0;
+    private readonly slots: FleetSlots;
+    private readonly listeners = new FleetListeners();
     private closed = false;
     private readonly users = new UserNotifier<FleetState>(() => this.snapshot());
     private readonly loggers = new Map<string, ConnectionLogger | undefined>();
@@ -117,6 +80,10 @@ export class FleetPool {
         private readonly serverCa: () => Promise<string | undefined>,
         private readonly options: FleetPoolOptions = {},
     ) {
+        this.slots = new FleetSlots(settings, this.entries, {
+            start: (entry) => entry.connection.register(POOL_USER, this.poolUser),
+            changed: () => this.users.scheduleState(),
+        });
         store.on('changed', this.onIdentityChanged);
     }
 
@@ -126,7 +93,7 @@ export class FleetPool {
 
     /** Device connections started and not yet fully closed (at most maxConnections). */
     get openConnections(): number {
-        return this.open;
+        return this.slots.openConnections;
     }
 
     /** The devices that have a connection (open, or waiting for a slot), least recently used first. */
@@ -168,9 +135,7 @@ export class FleetPool {
      */
     listen(userId: string, filter: string, handlerFor: (deviceName: string) => InboundHandler): void {
         if (this.closed) return;
-        const listener: FleetListener = { userId, filter, handlerFor, active: true };
-        this.listeners.push(listener);
-        for (const entry of this.entries.values()) this.attach(entry, listener);
+        this.listeners.add(userId, filter, handlerFor, this.entries.values());
     }
 
     /**
@@ -183,11 +148,10 @@ export class FleetPool {
         if (nameError) return callback(nameError);
         const entry = this.entryFor(deviceName as string);
         entry.pending++;
-        if (entry.idleTimer) clearTimeout(entry.idleTimer);
-        entry.idleTimer = undefined;
+        this.slots.inUse(entry);
         const settled: DeliveryCallback = (err) => {
             entry.pending--;
-            if (entry.pending === 0) this.onIdle(entry);
+            if (entry.pending === 0) this.slots.onIdle(entry);
             // the queued count is part of the fleet status (throttled)
             this.users.scheduleState();
             callback(err);
@@ -220,10 +184,7 @@ export class FleetPool {
      */
     async deregister(userId: string, removed = true): Promise<number> {
         this.users.delete(userId);
-        this.listeners = this.listeners.filter((listener) => {
-            if (listener.userId === userId) listener.active = false;
-            return listener.active;
-        });
+        this.listeners.remove(userId);
         this.loggers.delete(userId);
         let dropped = 0;
         for (const entry of [...this.entries.values()]) {
@@ -234,7 +195,7 @@ export class FleetPool {
             if (entry.phase !== 'checking') count += await entry.connection.deregister(userId, removed);
             entry.pending -= count;
             dropped += count;
-            if (count > 0 && entry.pending === 0) this.onIdle(entry);
+            if (count > 0 && entry.pending === 0) this.slots.onIdle(entry);
         }
         if (this.users.size === 0 && removed) await this.closeAll();
         else if (this.users.size === 0) this.users.whenNoneFor(IDLE_CLOSE_MS, () => void this.closeAll());
@@ -269,21 +230,9 @@ export class FleetPool {
         const connection = new SharedConnection(this.settings, identity, { ...this.options, configId: `${this.configId}:${name}` });
         const entry: DeviceEntry = { name, identity, connection, phase: 'checking', pending: 0, held: [] };
         this.entries.set(name, entry);
-        for (const listener of this.listeners) this.attach(entry, listener);
+        this.listeners.attachAll(entry);
         void this.check(entry);
         return entry;
-    }
-
-    /** The connection's subscriptions go with it when it closes; a reopened device gets them again from entryFor. */
-    private attach(entry: DeviceEntry, listener: FleetListener): void {
-        const handler = listener.handlerFor(entry.name);
-        entry.connection.listen(listener.userId, listener.filter, (topic, payload, session) => {
-            if (listener.active) handler(topic, payload, session);
-        });
-    }
-
-    private isCurrent(entry: DeviceEntry): boolean {
-        return this.entries.get(entry.name) === entry;
     }
 
     /** Reads the device's identity: unknown or unusable → its held messages fail with that, saying which device. */
@@ -297,7 +246,7 @@ export class FleetPool {
         } catch (err) {
             failure = err instanceof Error ? err : new Error(String(err));
         }
-        if (!this.isCurrent(entry)) return;
+        if (!this.slots.isCurrent(entry)) return;
         const held = entry.held.splice(0);
         if (failure) {
             this.entries.delete(entry.name);
@@ -307,77 +256,18 @@ export class FleetPool {
         }
         entry.phase = 'ready';
         for (const h of held) entry.connection.publish(h.userId, h.request, h.callback);
-        const previous = this.closing.get(entry.name);
-        if (previous) await previous;
-        if (!this.isCurrent(entry)) return;
-        if (this.open < this.settings.maxConnections) this.start(entry);
-        else {
-            this.waiters.push(entry);
-            this.freeSlots();
-        }
-    }
-
-    private start(entry: DeviceEntry): void {
-        entry.phase = 'open';
-        this.open++;
-        entry.connection.register(POOL_USER, this.poolUser);
-        if (entry.pending === 0) this.onIdle(entry);
-    }
-
-    /** Starts waiting devices while there is room; closes idle connections, least recently used first, for the rest. */
-    private freeSlots(): void {
-        this.waiters = this.waiters.filter((entry) => this.isCurrent(entry));
-        while (this.waiters.length > 0 && this.open < this.settings.maxConnections) this.start(this.waiters.shift() as DeviceEntry);
-        let needed = this.waiters.length - this.closing.size;
-        if (needed <= 0) return;
-        for (const entry of [...this.entries.values()]) {
-            if (needed === 0) break;
-            if (entry.phase !== 'open' || entry.pending > 0) continue;
-            this.closeEntry(entry);
-            needed--;
-        }
-    }
-
-    private onIdle(entry: DeviceEntry): void {
-        if (!this.isCurrent(entry) || entry.phase !== 'open') return;
-        if (this.waiters.length > this.closing.size) {
-            this.freeSlots();
-            if (!this.isCurrent(entry)) return;
-        }
-        if (entry.idleTimer) clearTimeout(entry.idleTimer);
-        entry.idleTimer = setTimeout(() => {
-            entry.idleTimer = undefined;
-            if (this.isCurrent(entry) && entry.pending === 0) this.closeEntry(entry);
-        }, this.settings.idleTimeout * 1000);
-        entry.idleTimer.unref();
-    }
-
-    /** Closes a connection with nothing pending (so nothing fails); its slot frees once the session ended. */
-    private closeEntry(entry: DeviceEntry): void {
-        this.entries.delete(entry.name);
-        if (entry.idleTimer) clearTimeout(entry.idleTimer);
-        entry.idleTimer = undefined;
-        const wasOpen = entry.phase === 'open';
-        const ended = entry.connection.close().then(() => {
-            if (!wasOpen) return;
-            if (this.closing.get(entry.name) === ended) this.closing.delete(entry.name);
-            this.open--;
-            this.freeSlots();
-            this.users.scheduleState();
-        });
-        if (wasOpen) this.closing.set(entry.name, ended);
-        this.users.scheduleState();
+        await this.slots.admit(entry);
     }
 
     private async closeAll(): Promise<void> {
         const entries = [...this.entries.values()];
-        this.waiters = [];
+        this.slots.dropWaiters();
         for (const entry of entries) {
             const held = entry.held.splice(0);
             for (const h of held) h.callback(fail('MQTT_CLOSED', { server: this.server }));
-            if (this.isCurrent(entry)) this.closeEntry(entry);
+            if (this.slots.isCurrent(entry)) this.slots.close(entry);
         }
-        await Promise.all([...this.closing.values()]);
+        await this.slots.allClosed();
         this.users.emitState();
     }
 
