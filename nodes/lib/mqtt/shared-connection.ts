@@ -4,14 +4,14 @@ import type { LoadedIdentity } from '../pki/loaded-identity';
 import { attemptMaterial, mqttClientOptions } from './client-options';
 import { IDLE_CLOSE_MS, MAX_SENDS, resolveOptions, type ConnectionPhase, type ConnectionState, type ConnectionUser, type IdentityLookup, type PublishRequest, type SharedConnectionOptions } from './connection-types';
 import type { DeliveryCallback, DeliveryEntry } from './delivery-queue';
-import { classifyClose, failureError, isUnsupportedProtocol, type Failure } from './failure';
+import { classifyClose, isUnsupportedProtocol, type Failure } from './failure';
 import { IdentityClaim } from './identity-claim';
 import { identityWarnings } from './identity-warnings';
 import { GatewayDevices } from './gateway-devices';
 import { fail } from './messages';
 import { notAcknowledged, Outbox } from './outbox';
 import { RateGovernor } from './rate-governor';
-import { retryDelay } from './reconnect-policy';
+import { RetryState } from './retry-state';
 import { openSession, Session, type SessionEnd } from './session';
 import { SubscriptionRegistry, type InboundHandler } from './subscriptions';
 import { UserNotifier } from './user-notifier';
@@ -33,18 +33,16 @@ export class SharedConnection {
     private readonly claim: IdentityClaim;
     private readonly subscriptions = new SubscriptionRegistry((userId, err) => this.users.logCallbackError(userId, 'message', err));
     private readonly gatewayDevices = new GatewayDevices();
+    private readonly retry = new RetryState({
+        failAll: (err) => this.outbox.queue.failAll(err),
+        warnOnce: (key, warning) => this.users.warnOnce(key, warning),
+        context: () => this.failureContext(),
+        heldCredentialsId: () => this.claim.heldCredentialsId,
+    });
     private session?: Session;
     private generation = 0;
     private phase: ConnectionPhase = 'idle';
-    private failure?: Failure;
-    private blocking?: CodedError;
-    private heldBy?: string;
     private commonName = '';
-    private transientAttempts = 0;
-    private retryTimer?: NodeJS.Timeout;
-    private retryRequested = false;
-    /** reconnect as soon as the session under way is established (see reconnectIfConnectedAs) */
-    private renewAfterConnect = false;
 
     constructor(
         protected readonly settings: ConfigSettings,
@@ -63,7 +61,7 @@ export class SharedConnection {
         this.governor = new RateGovernor(this.outbox, this.options.limitsTimeoutMs);
         const holder = { ownerId: this.options.configId, ownerLabel: settings.label, warn: (w: CodedError) => this.users.warn(w) };
         this.claim = new IdentityClaim(this.options.registry, settings, holder, () => {
-            if (this.heldBy !== undefined) this.retryNow();
+            if (this.retry.heldBy !== undefined) this.retryNow();
         });
     }
 
@@ -79,9 +77,9 @@ export class SharedConnection {
         return {
             phase: this.phase,
             queued: this.outbox.queue.size,
-            failure: this.failure,
-            blocking: this.blocking,
-            heldBy: this.heldBy,
+            failure: this.retry.failure,
+            blocking: this.retry.blocking,
+            heldBy: this.retry.heldBy,
             rateLimited: this.outbox.isPaced,
         };
     }
@@ -127,7 +125,7 @@ export class SharedConnection {
             return;
         }
         const connected = this.phase === 'connected' && this.outbox.attached;
-        const refusal = this.blocking ?? this.outbox.refusal(userId, request.queueSize, connected, this.server);
+        const refusal = this.retry.blocking ?? this.outbox.refusal(userId, request.queueSize, connected, this.server);
         if (refusal) return callback(refusal);
         this.outbox.add(userId, request.topic, request.body, request.qos, this.gatewayDevices.watch(request.topic, request.body, callback));
         if (!connected || this.outbox.isPaced) this.users.scheduleState();
@@ -139,7 +137,7 @@ export class SharedConnection {
         if (this.phase === 'waiting') {
             void this.attempt();
         } else if (this.phase === 'connecting') {
-            this.retryRequested = true;
+            this.retry.retryWhenAttemptEnds();
         } else if (this.phase === 'connected') {
             void this.reconnectIfIdentityChanged();
         }
@@ -152,7 +150,7 @@ export class SharedConnection {
     reconnectIfConnectedAs(credentialsId: string): void {
         if (this.claim.heldCredentialsId !== credentialsId) return;
         if (this.phase === 'connected') void this.attempt();
-        else if (this.phase === 'connecting') this.renewAfterConnect = true;
+        else if (this.phase === 'connecting') this.retry.renewWhenConnected();
     }
 
     /** Ends the connection for good: what still waits fails with MQTT_CLOSED. */
@@ -167,7 +165,8 @@ export class SharedConnection {
     /** Ends the connection and every timer; the connection can start again with a new user. */
     private async stop(): Promise<void> {
         this.generation++;
-        this.clearTimers();
+        this.retry.cancel();
+        this.users.cancelTimers();
         const session = this.session;
         const wasConnected = this.phase === 'connected';
         this.session = undefined;
@@ -175,25 +174,14 @@ export class SharedConnection {
         this.outbox.detach(true);
         this.claim.release();
         if (this.phase !== 'closed') this.phase = 'idle';
-        this.failure = undefined;
-        this.blocking = undefined;
-        this.heldBy = undefined;
+        this.retry.clear();
         if (session) await session.close(wasConnected ? this.options.closeGraceMs : 0);
         this.outbox.queue.requeueInFlight();
     }
 
-    private clearTimers(): void {
-        if (this.retryTimer) clearTimeout(this.retryTimer);
-        this.retryTimer = undefined;
-        this.users.cancelTimers();
-    }
-
     private async attempt(): Promise<void> {
         if (this.phase === 'closed' || this.users.size === 0) return;
-        if (this.retryTimer) clearTimeout(this.retryTimer);
-        this.retryTimer = undefined;
-        this.retryRequested = false;
-        this.renewAfterConnect = false;
+        this.retry.attempting();
         const generation = ++this.generation;
         this.session?.drop();
         this.session = undefined;
@@ -228,7 +216,7 @@ export class SharedConnection {
     /** One session per device: a certificate held by another config keeps this one off. */
     private claimIdentity(generation: number, identity: LoadedIdentity): boolean {
         const refused = this.claim.claim(identity);
-        this.heldBy = refused?.other.ownerLabel;
+        this.retry.heldBy = refused?.other.ownerLabel;
         if (!refused) return true;
         this.users.warnOnce(`shared:${identity.credentialsId}:${refused.other.ownerId}`, refused.warning);
         refused.other.warn?.(refused.warning);
@@ -237,10 +225,7 @@ export class SharedConnection {
     }
 
     private onConnected(generation: number): void {
-        this.transientAttempts = 0;
-        this.failure = undefined;
-        this.blocking = undefined;
-        this.heldBy = undefined;
+        this.retry.connected();
         this.setPhase('connected');
         const session = this.session as Session;
         // before anything queued: replies and requests need the subscriptions, RPC to gateway devices their announcement
@@ -249,13 +234,9 @@ export class SharedConnection {
         this.governor.onConnected(session, () => {
             if (generation === this.generation && this.session === session) this.outbox.attach(session, generation);
         });
-        if (this.renewAfterConnect) {
-            this.renewAfterConnect = false;
-            void this.attempt();
-        } else if (this.retryRequested) {
-            this.retryRequested = false;
-            void this.reconnectIfIdentityChanged();
-        }
+        const due = this.retry.takeAfterConnect();
+        if (due === 'renew') void this.attempt();
+        else if (due === 'recheck-identity') void this.reconnectIfIdentityChanged();
     }
 
     private onClosed(generation: number, end: SessionEnd): void {
@@ -263,9 +244,7 @@ export class SharedConnection {
         this.outbox.detach();
         const failure = classifyClose(end, this.protocolVersion);
         if (rateLimitDelay !== undefined && failure.class === 'transient') {
-            // not the ordinary transient backoff: that one starts over at every CONNACK
-            this.failure = failure;
-            this.wait(generation, this.retryRequested ? 0 : rateLimitDelay);
+            this.wait(generation, this.retry.recordRateLimited(failure, rateLimitDelay));
             return;
         }
         if (this.protocolVersion === 5 && isUnsupportedProtocol(end.error) && this.phase === 'connecting') {
@@ -277,23 +256,14 @@ export class SharedConnection {
         this.onFailure(generation, failure);
     }
 
-    /** `blocking`: what messages fail with, when not the failure's own error. */
     private onFailure(generation: number, failure: Failure, blocking?: CodedError): void {
-        this.failure = failure;
-        const delay = retryDelay({ failure, transientAttempts: this.transientAttempts, retryRequested: this.retryRequested && !blocking });
-        this.blocking = failure.class === 'permanent' ? (blocking ?? failureError(failure, this.failureContext())) : undefined;
-        if (this.blocking) this.outbox.queue.failAll(this.blocking);
-        else if (failure.class === 'contended') this.users.warnOnce(`taken-over:${this.claim.heldCredentialsId}`, failureError(failure, this.failureContext()));
-        else this.transientAttempts++;
-        this.wait(generation, delay);
+        this.wait(generation, this.retry.record(failure, blocking));
     }
 
     private wait(generation: number, delay: number): void {
         if (generation !== this.generation) return;
         this.setPhase('waiting');
-        if (this.retryTimer) clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => void this.attempt(), delay);
-        this.retryTimer.unref();
+        this.retry.schedule(delay, () => void this.attempt());
     }
 
     /** No PUBACK in time: the session is broken. Messages sent for the last time fail; the rest go again on a new session. */
