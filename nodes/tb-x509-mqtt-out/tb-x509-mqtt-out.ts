@@ -1,13 +1,10 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import { toNumber } from '../lib/config-settings';
-import type { CodedError } from '../lib/errors';
-import { connectionStatus, type ConnectionStatusSpec } from '../lib/mqtt/connection-status';
-import { fleetStatus } from '../lib/mqtt/fleet-status';
-import { fail, STATUS } from '../lib/mqtt/messages';
-import type { ConnectionState, SharedConnection } from '../lib/mqtt/shared-connection';
+import { fail } from '../lib/mqtt/messages';
+import type { SharedConnection } from '../lib/mqtt/shared-connection';
 import { findConfig } from '../lib/node-red/config-node';
-import { toUserError, translate, userMessage } from '../lib/node-red/i18n';
-import { renderStatus } from '../lib/node-red/status';
+import { connectionUser, fleetUser, withoutConfig } from '../lib/node-red/connection-user';
+import { toUserError, userMessage } from '../lib/node-red/i18n';
 import { isReplyTarget, resolveReply } from '../lib/thingsboard/reply-targets';
 import { encodePublish, resolveTarget, type PublishTarget } from '../lib/thingsboard/telemetry-payload';
 
@@ -55,11 +52,7 @@ function register(RED: NodeAPI): void {
         }
 
         if (!config) {
-            node.status(renderStatus(RED, { fill: 'red', shape: 'ring', key: 'mqtt-no-config', english: STATUS['mqtt-no-config'] }));
-            node.error(userMessage(RED, fail('MQTT_NO_CONFIG')));
-            node.on('input', (_msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
-                done(toUserError(RED, fail('MQTT_NO_CONFIG')));
-            });
+            withoutConfig(RED, node);
             return;
         }
 
@@ -67,24 +60,8 @@ function register(RED: NodeAPI): void {
         const pool = config.runtime.settings.identityMode === 'fleet' ? config.runtime.fleetPool() : undefined;
         const connection: SharedConnection | undefined = pool ? undefined : config.runtime.connection();
         const sink = (pool ?? connection) as { server: string; deregister(userId: string, removed: boolean): Promise<number> };
-        let lastStatus = '';
-        const show = (status: ConnectionStatusSpec) => {
-            const params = { ...status.params };
-            if (status.reasonKey) params.reason = translate(RED, `status.${status.reasonKey}`, STATUS[status.reasonKey]);
-            const rendered = renderStatus(RED, { ...status, params });
-            const signature = `${rendered.fill}|${rendered.shape}|${rendered.text}`;
-            if (signature === lastStatus) return;
-            lastStatus = signature;
-            node.status(rendered);
-        };
-        const handlers = {
-            onWarning(warning: CodedError) {
-                node.warn(userMessage(RED, warning));
-            },
-            log: { error: (text: string) => node.error(text) },
-        };
-        if (pool) pool.register(node.id, { ...handlers, onState: (state) => show(fleetStatus(state.devices)) });
-        else connection?.register(node.id, { ...handlers, onState: (state: ConnectionState) => show(connectionStatus(state)) });
+        if (pool) pool.register(node.id, fleetUser(RED, node));
+        else connection?.register(node.id, connectionUser(RED, node));
 
         node.on('input', (rawMsg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {
             const msg = rawMsg as OutMessage;
