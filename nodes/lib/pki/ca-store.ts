@@ -4,10 +4,10 @@
  * `cert.pem`), where a root CA (EC P-256, CN = the node's name) is generated on first use and
  * kept, so every later start signs with the same CA.
  */
-import { promises as fs } from 'fs';
 import { CertificateAuthority } from './ca';
 import { keyStorePaths, readKeyStore, writeKeyStore } from './keystore';
 import { fail } from './messages';
+import { readPemFile } from './pem-file';
 
 export interface CaSettings {
     /** the node's label, also the generated CA's common name */
@@ -65,8 +65,8 @@ export class CaStore {
         if (hasCert && !hasKey) throw fail('CA_CERT_WITHOUT_KEY', { ca, certSource });
         if (hasKey && !hasCert) throw fail('CA_KEY_WITHOUT_CERT', { ca, keySource });
         if (hasCert && hasKey) {
-            const certText = present(c.cert) ? c.cert : await this.readFile(s.certFile ?? '', 'CA certificate');
-            const keyText = present(c.key) ? c.key : await this.readFile(s.keyFile ?? '', 'CA key');
+            const certText = present(c.cert) ? c.cert : await readPemFile(s.certFile ?? '', 'CA certificate', this.label);
+            const keyText = present(c.key) ? c.key : await readPemFile(s.keyFile ?? '', 'CA key', this.label);
             return CertificateAuthority.fromPem(certText, keyText, c.passphrase, { certSource, keySource, ca });
         }
         return this.fromKeyStore();
@@ -85,12 +85,4 @@ export class CaStore {
         return generated.authority;
     }
 
-    private async readFile(file: string, what: string): Promise<string> {
-        try {
-            return await fs.readFile(file, 'utf8');
-        } catch (err) {
-            const e = err as NodeJS.ErrnoException;
-            throw fail('FILE_UNREADABLE', { what, path: file, config: this.label, reason: e.code ?? e.message });
-        }
-    }
 }

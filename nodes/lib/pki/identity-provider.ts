@@ -8,6 +8,7 @@ import { orderChain } from './chain-order';
 import { keyToPkcs8Pem, loadPrivateKey } from './keys';
 import { keyStorePaths, readKeyStore, writeKeyStore } from './keystore';
 import { fail } from './messages';
+import { readPemFile } from './pem-file';
 import type { IdentitySource, LoadedIdentity } from './loaded-identity';
 import { readPkcs12 } from './pkcs12';
 
@@ -140,7 +141,7 @@ export class IdentityProvider extends EventEmitter {
             source = describeSource.credential('ca', config);
         } else if (present(this.settings.caFile)) {
             files = [this.settings.caFile];
-            text = await this.readFile(this.settings.caFile, 'CA');
+            text = await readPemFile(this.settings.caFile, 'CA', this.configLabel);
             source = describeSource.file(this.settings.caFile);
         } else {
             source = '';
@@ -218,8 +219,8 @@ export class IdentityProvider extends EventEmitter {
         if (present(c.cert) || present(c.key)) {
             // Inline first; a missing half may come from its file path (design: files are used when the credential is empty).
             const files: string[] = [];
-            const certText = present(c.cert) ? c.cert : present(s.certFile) ? (files.push(s.certFile), await this.readFile(s.certFile, 'certificate')) : undefined;
-            const keyText = present(c.key) ? c.key : present(s.keyFile) ? (files.push(s.keyFile), await this.readFile(s.keyFile, 'key')) : undefined;
+            const certText = present(c.cert) ? c.cert : present(s.certFile) ? (files.push(s.certFile), await readPemFile(s.certFile, 'certificate', this.configLabel)) : undefined;
+            const keyText = present(c.key) ? c.key : present(s.keyFile) ? (files.push(s.keyFile), await readPemFile(s.keyFile, 'key', this.configLabel)) : undefined;
             const certSource = present(c.cert) ? describeSource.credential('cert', config) : describeSource.file(s.certFile ?? '');
             const keySource = present(c.key) ? describeSource.credential('key', config) : describeSource.file(s.keyFile ?? '');
             if (certText === undefined) throw fail('KEY_WITHOUT_CERT', { config, keySource });
@@ -238,7 +239,7 @@ export class IdentityProvider extends EventEmitter {
             const keySource = describeSource.file(s.keyFile ?? '');
             if (!present(s.keyFile)) throw fail('CERT_WITHOUT_KEY', { config, certSource });
             if (!present(s.certFile)) throw fail('KEY_WITHOUT_CERT', { config, keySource });
-            const [certText, keyText] = await Promise.all([this.readFile(s.certFile, 'certificate'), this.readFile(s.keyFile, 'key')]);
+            const [certText, keyText] = await Promise.all([readPemFile(s.certFile, 'certificate', this.configLabel), readPemFile(s.keyFile, 'key', this.configLabel)]);
             return { value: this.fromPem('file', certText, certSource, keyText, keySource), files: [s.certFile, s.keyFile] };
         }
 
@@ -260,12 +261,4 @@ export class IdentityProvider extends EventEmitter {
         return assembleIdentity(source, certificates, key, { certSource, keySource });
     }
 
-    private async readFile(file: string, what: string): Promise<string> {
-        try {
-            return await fs.readFile(file, 'utf8');
-        } catch (err) {
-            const e = err as NodeJS.ErrnoException;
-            throw fail('FILE_UNREADABLE', { what, path: file, config: this.configLabel, reason: e.code ?? e.message });
-        }
-    }
 }
